@@ -1,0 +1,55 @@
+# layer_dynamics: `make run` builds everything, `make test` checks everything.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+DBT := $(VENV)/bin/dbt
+INSTALLED := $(VENV)/.installed
+
+# Runs to build on: the generated demo runs unless RUNS=/path/to/runs is given.
+DEMO_RUNS := demo_runs
+RUNS ?= $(DEMO_RUNS)
+export RUNS_PATH := $(RUNS)
+export WAREHOUSE_PATH ?= warehouse.duckdb
+export EXPORT_DIR ?= exports
+export CHARTS_DIR ?= charts
+# dbt's anonymous usage statistics cost seconds per command on a closed network.
+export DO_NOT_TRACK := 1
+
+.PHONY: run install demo build export charts test lint bench clean
+
+run: build export charts
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.txt pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+demo: $(INSTALLED)
+	$(PYTHON) -m python_steps.demo_runs --out $(DEMO_RUNS)
+
+build: $(INSTALLED)
+	@if [ "$(RUNS)" = "$(DEMO_RUNS)" ] && [ ! -d "$(DEMO_RUNS)" ]; then $(MAKE) --no-print-directory demo; fi
+	$(DBT) build
+
+export: $(INSTALLED)
+	$(PYTHON) -m python_steps.exports --warehouse "$(WAREHOUSE_PATH)" --out "$(EXPORT_DIR)"
+
+charts: $(INSTALLED)
+	$(PYTHON) -m python_steps.charts --warehouse "$(WAREHOUSE_PATH)" --out "$(CHARTS_DIR)"
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check python_steps models tests benchmarks
+	$(VENV)/bin/sqlfluff lint models analysis macros
+
+test: $(INSTALLED)
+	$(MAKE) --no-print-directory lint
+	$(VENV)/bin/pytest
+
+bench: $(INSTALLED)
+	$(PYTHON) benchmarks/run_benchmark.py
+
+clean:
+	rm -rf target logs $(DEMO_RUNS) $(EXPORT_DIR) $(CHARTS_DIR) warehouse.duckdb* .duckdb_tmp

@@ -1,0 +1,61 @@
+{#-
+  Per-run incremental refresh.
+
+  Every per-run model stores a `run_version` per run: a hash of the version of the input it
+  was computed from, of the model's own SQL and of the analysis settings. A build recomputes
+  only the runs whose version changed (a new or edited file, edited SQL, other settings),
+  replaces their rows (delete+insert on run_id) and drops the rows of runs that are gone.
+  `dbt build --full-refresh` gives the same tables.
+-#}
+
+{% macro analysis_settings() -%}
+    {#- Every var that changes an analysed figure; part of each run's version. -#}
+    {%- set names = [
+        'analysis_mode', 'min_measurements', 'stabilization_window', 'stabilization_fraction',
+        'jump_z_threshold', 'critical_percentile', 'coordinated_threshold',
+        'strong_coordination_threshold', 'strong_loss_correlation_threshold',
+        'noise_relative_magnitude', 'null_permutations', 'null_seed'
+    ] -%}
+    {%- for name in names %}{{ name }}={{ var(name) }};{% endfor -%}
+{%- endmacro %}
+
+{% macro derived_run_version(upstream_version) -%}
+    md5({{ upstream_version }} || '{{ local_md5(model.raw_code ~ analysis_settings()) }}')
+{%- endmacro %}
+
+{% macro only_new_run_versions(alias, upstream_version_column='run_version') -%}
+    {#- Incremental builds skip the runs whose current version this model already holds. -#}
+    {%- if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as loaded
+            where
+                loaded.run_id = {{ alias }}.run_id
+                and loaded.run_version
+                = {{ derived_run_version(alias ~ '.' ~ upstream_version_column) }}
+        )
+    {%- endif %}
+{%- endmacro %}
+
+{% macro changed_run_file_paths() -%}
+    {#- Paths of uncompressed run files that are new or changed since the last build. -#}
+    {%- set changed_sql -%}
+        select files.file_path
+        from {{ ref('stg_training_runs__files') }} as files
+        anti join {{ this }} as loaded
+            on files.file_path = loaded.file_path
+            and files.file_version = loaded.file_version
+        where not files.is_compressed
+        order by files.file_path
+    {%- endset -%}
+    {{ return(run_query(changed_sql).columns[0].values() | list) }}
+{%- endmacro %}
+
+{% macro delete_removed_run_files() -%}
+    delete from {{ this }}
+    where file_path not in (select file_path from {{ ref('stg_training_runs__files') }})
+{%- endmacro %}
+
+{% macro delete_removed_runs(current_runs_model) -%}
+    delete from {{ this }}
+    where run_id not in (select run_id from {{ ref(current_runs_model) }})
+{%- endmacro %}

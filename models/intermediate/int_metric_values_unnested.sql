@@ -1,0 +1,109 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='run_id',
+        incremental_strategy='delete+insert',
+        post_hook="{{ delete_removed_runs('int_run_documents_loadable') }}",
+    )
+}}
+-- One row per run, measurement, layer and metric key found in the file, with its value
+-- checked. A layer whose entry is not an object of metrics gets one row with a NULL metric.
+
+with documents as (
+    select * from {{ ref('int_run_documents_loadable') }}
+),
+
+changed_documents as (
+    select * from documents
+    {{- only_new_run_versions('documents', 'file_version') }}
+),
+
+measurements as (
+    select
+        run_id,
+        {{ derived_run_version('file_version') }} as run_version,
+        unnest(measurements).layer_metrics as layer_metrics,
+        generate_subscripts(measurements, 1) - 1 as measurement_index
+    from changed_documents
+),
+
+layer_entries as (
+    select
+        run_id,
+        run_version,
+        measurement_index,
+        unnest(map_keys(layer_metrics)) as layer,
+        unnest(map_values(layer_metrics)) as metrics,
+        -- Position of the layer within this measurement's object (file order).
+        generate_subscripts(map_keys(layer_metrics), 1) - 1 as position_in_measurement
+    from measurements
+),
+
+layer_order as (
+    -- Forward order: the order in which layers first appear in the file.
+    select
+        run_id,
+        layer,
+        row_number() over (
+            partition by run_id
+            order by min(measurement_index), min(position_in_measurement)
+        ) - 1 as layer_position
+    from layer_entries
+    group by run_id, layer
+),
+
+metric_entries as (
+    select
+        run_id,
+        run_version,
+        measurement_index,
+        layer,
+        unnest(map_keys(metrics)) as metric,
+        unnest(map_values(metrics)) as raw_value
+    from layer_entries
+    where metrics is not null
+),
+
+layers_not_objects as (
+    select
+        run_id,
+        run_version,
+        measurement_index,
+        layer,
+        null::varchar as metric,
+        null::json as raw_value
+    from layer_entries
+    where metrics is null
+),
+
+checked as (
+    select
+        entries.run_id,
+        entries.run_version,
+        entries.measurement_index,
+        entries.layer,
+        layer_order.layer_position,
+        entries.metric,
+        case
+            when isfinite(try_cast(entries.raw_value::varchar as double))
+                then try_cast(entries.raw_value::varchar as double)
+        end as value,
+        case
+            when entries.metric is null then 'layer_not_object'
+            when entries.raw_value is null or json_type(entries.raw_value) = 'NULL' then 'null_value'
+            when json_type(entries.raw_value) not in ('DOUBLE', 'BIGINT', 'UBIGINT')
+                then 'non_numeric_value'
+            when not isfinite(try_cast(entries.raw_value::varchar as double))
+                then 'non_finite_value'
+        end as value_problem,
+        left(entries.raw_value::varchar, 60) as raw_text
+    from (
+        select * from metric_entries
+        union all
+        select * from layers_not_objects
+    ) as entries
+    inner join layer_order
+        on entries.run_id = layer_order.run_id and entries.layer = layer_order.layer
+)
+
+select * from checked
