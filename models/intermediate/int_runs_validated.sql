@@ -16,7 +16,9 @@ measurement_summary as (
         bool_or(coalesce(is_step_out_of_order, false) or is_step_duplicated)
             as has_step_order_problem,
         max(n_expected_values) as n_layer_metric_pairs,
-        max(step) as last_step
+        max(step) as last_step,
+        -- Changes whenever the file or the loading SQL changes; analyses key on it.
+        any_value(run_version) as run_version
     from measurements
     group by run_id
 ),
@@ -34,7 +36,7 @@ runs as (
     select
         documents.run_id,
         documents.file_name,
-        documents.file_version as run_version,
+        coalesce(measurement_summary.run_version, documents.file_version) as run_version,
         documents.is_validity_fixture,
         documents.arch_name,
         split_part(documents.arch_name, '_', 1) as arch_family,

@@ -1,0 +1,64 @@
+-- One row per architecture family and metric: per-run figures averaged over the family's
+-- runs; jump figures over the family's jumps.
+
+with critical_periods as (
+    select * from {{ ref('critical_periods') }}
+),
+
+jumps as (
+    select * from {{ ref('jumps') }}
+),
+
+run_figures as (
+    select
+        arch_family,
+        metric,
+        count(*) as n_runs,
+        avg(total_critical_steps) as mean_critical_steps,
+        avg(total_transitions) as mean_transitions,
+        avg(mean_coordination) as mean_coordination,
+        avg(max_coordination) as mean_max_coordination,
+        avg(loss_correlation) as mean_loss_correlation,
+        count(*) filter (where is_strong) as n_strong_runs
+    from critical_periods
+    group by arch_family, metric
+),
+
+jump_figures as (
+    select
+        arch_family,
+        metric,
+        count(*) as n_jumps,
+        count(*) filter (where is_numerical_noise) as n_noise_jumps,
+        count(distinct run_id) as n_runs_with_jumps,
+        avg(magnitude) as mean_jump_magnitude,
+        avg(speed) as mean_jump_speed
+    from jumps
+    group by arch_family, metric
+),
+
+final as (
+    select
+        run_figures.arch_family,
+        run_figures.metric,
+        run_figures.n_runs,
+        coalesce(jump_figures.n_jumps, 0) as n_jumps,
+        coalesce(jump_figures.n_jumps, 0) - coalesce(jump_figures.n_noise_jumps, 0)
+            as n_real_jumps,
+        coalesce(jump_figures.n_noise_jumps, 0) as n_noise_jumps,
+        coalesce(jump_figures.n_runs_with_jumps, 0) as n_runs_with_jumps,
+        jump_figures.mean_jump_magnitude,
+        jump_figures.mean_jump_speed,
+        run_figures.mean_critical_steps,
+        run_figures.mean_transitions,
+        run_figures.mean_coordination,
+        run_figures.mean_max_coordination,
+        run_figures.mean_loss_correlation,
+        run_figures.n_strong_runs
+    from run_figures
+    left join jump_figures
+        on run_figures.arch_family = jump_figures.arch_family
+        and run_figures.metric = jump_figures.metric
+)
+
+select * from final

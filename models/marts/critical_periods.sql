@@ -1,0 +1,67 @@
+-- One row per run and metric: critical periods, transitions, coordination and loss coupling.
+
+with layer_summaries as (
+    select * from {{ ref('int_layer_summaries') }}
+),
+
+step_coordination as (
+    select * from {{ ref('int_step_coordination') }}
+),
+
+runs as (
+    select * from {{ ref('runs') }}
+),
+
+layer_totals as (
+    select
+        run_id,
+        metric,
+        count(*) as n_layers,
+        sum(n_critical_steps) as total_critical_steps,
+        sum(n_transitions) as total_transitions,
+        avg(loss_drop_fraction) as loss_correlation
+    from layer_summaries
+    where not is_validity_fixture
+    group by run_id, metric
+),
+
+coordination_totals as (
+    select
+        run_id,
+        metric,
+        count(*) as n_measurements,
+        count(*) filter (where is_coordinated) as num_coordinated_periods,
+        max(coordination) as max_coordination,
+        avg(coordination) as mean_coordination,
+        -- Chance level of the loss coupling: the share of all steps where the loss falls.
+        count(*) filter (where loss_velocity < 0) / count(loss_velocity) as loss_drop_base_rate
+    from step_coordination
+    where not is_validity_fixture
+    group by run_id, metric
+),
+
+final as (
+    select
+        layer_totals.run_id,
+        runs.arch_family,
+        layer_totals.metric,
+        layer_totals.n_layers,
+        coordination_totals.n_measurements,
+        layer_totals.total_critical_steps,
+        layer_totals.total_transitions,
+        coordination_totals.num_coordinated_periods,
+        coordination_totals.max_coordination,
+        coordination_totals.mean_coordination,
+        layer_totals.loss_correlation,
+        coordination_totals.max_coordination > {{ var('strong_coordination_threshold') }}
+        and layer_totals.loss_correlation > {{ var('strong_loss_correlation_threshold') }}
+            as is_strong,
+        coordination_totals.loss_drop_base_rate
+    from layer_totals
+    inner join coordination_totals
+        on layer_totals.run_id = coordination_totals.run_id
+        and layer_totals.metric = coordination_totals.metric
+    inner join runs on layer_totals.run_id = runs.run_id
+)
+
+select * from final
