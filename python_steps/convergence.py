@@ -102,9 +102,7 @@ def convergence_order(
     """One row per run and metric from one row per run, metric and layer."""
     rows = [
         {"run_id": run_id, "metric": metric, **convergence_for_run(layers, mode, thresholds)}
-        for (run_id, metric), layers in layer_stabilization.groupby(
-            ["run_id", "metric"], sort=True
-        )
+        for (run_id, metric), layers in layer_stabilization.groupby(["run_id", "metric"], sort=True)
     ]
     frame = pd.DataFrame(rows, columns=CONVERGENCE_COLUMNS)
     return frame.astype(

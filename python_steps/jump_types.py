@@ -39,7 +39,11 @@ def type_jumps(jumps: pd.DataFrame, max_k: int = 5, seed: int = 42) -> pd.DataFr
         labels = type_jumps_of_metric(ordered, max_k, seed)
         typed.append(ordered[KEY_COLUMNS].assign(jump_type=labels.astype("int64")))
     if not typed:
-        return pd.DataFrame({**{c: pd.Series(dtype="string") for c in KEY_COLUMNS[:3]},
-                             "measurement_index": pd.Series(dtype="int64"),
-                             "jump_type": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {
+                **{c: pd.Series(dtype="string") for c in KEY_COLUMNS[:3]},
+                "measurement_index": pd.Series(dtype="int64"),
+                "jump_type": pd.Series(dtype="int64"),
+            }
+        )
     return pd.concat(typed, ignore_index=True)

@@ -53,7 +53,9 @@ def run_dbt(
     ]
     result = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
     if result.returncode != 0:
-        raise DbtBuildError(f"dbt {command} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+        raise DbtBuildError(
+            f"dbt {command} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+        )
     return result
 
 

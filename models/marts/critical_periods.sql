@@ -8,6 +8,10 @@ step_coordination as (
     select * from {{ ref('int_step_coordination') }}
 ),
 
+null_model as (
+    select * from {{ ref('int_coordination_null_model') }}
+),
+
 runs as (
     select * from {{ ref('runs') }}
 ),
@@ -17,8 +21,8 @@ layer_totals as (
         run_id,
         metric,
         count(*) as n_layers,
-        sum(n_critical_steps) as total_critical_steps,
-        sum(n_transitions) as total_transitions,
+        sum(n_critical_steps)::bigint as total_critical_steps,
+        sum(n_transitions)::bigint as total_transitions,
         avg(loss_drop_fraction) as loss_correlation
     from layer_summaries
     where not is_validity_fixture
@@ -34,13 +38,18 @@ coordination_totals as (
         max(coordination) as max_coordination,
         avg(coordination) as mean_coordination,
         -- Chance level of the loss coupling: the share of all steps where the loss falls.
-        count(*) filter (where loss_velocity < 0) / count(loss_velocity) as loss_drop_base_rate
+        count(*) filter (where loss_velocity < 0) / count(loss_velocity) as loss_drop_base_rate,
+        -- Steps where any layer is critical, and how many of them see the loss fall: the
+        -- binomial test counts each step once (layers critical together share one loss move).
+        count(*) filter (where n_critical_layers > 0) as n_critical_union_steps,
+        count(*) filter (where n_critical_layers > 0 and loss_velocity < 0)
+            as n_critical_union_loss_drops
     from step_coordination
     where not is_validity_fixture
     group by run_id, metric
 ),
 
-final as (
+observed as (
     select
         layer_totals.run_id,
         runs.arch_family,
@@ -56,12 +65,40 @@ final as (
         coordination_totals.max_coordination > {{ var('strong_coordination_threshold') }}
         and layer_totals.loss_correlation > {{ var('strong_loss_correlation_threshold') }}
             as is_strong,
-        coordination_totals.loss_drop_base_rate
+        coordination_totals.loss_drop_base_rate,
+        coordination_totals.n_critical_union_steps,
+        coordination_totals.n_critical_union_loss_drops
     from layer_totals
     inner join coordination_totals
         on layer_totals.run_id = coordination_totals.run_id
         and layer_totals.metric = coordination_totals.metric
     inner join runs on layer_totals.run_id = runs.run_id
+),
+
+with_baselines as (
+    select
+        observed.*,
+        null_model.n_permutations,
+        null_model.max_coordination_null_mean,
+        observed.max_coordination - null_model.max_coordination_null_mean
+            as max_coordination_excess,
+        {{ permutation_p_value('null_model.null_max_coordination', 'observed.max_coordination') }}
+            as max_coordination_p_value,
+        null_model.coordinated_periods_null_mean,
+        observed.num_coordinated_periods - null_model.coordinated_periods_null_mean
+            as coordinated_periods_excess,
+        {{ permutation_p_value(
+            'null_model.null_coordinated_periods', 'observed.num_coordinated_periods'
+        ) }} as coordinated_periods_p_value,
+        observed.loss_correlation - observed.loss_drop_base_rate as loss_coupling_lift,
+        {{ binomial_upper_tail(
+            'observed.n_critical_union_loss_drops',
+            'observed.n_critical_union_steps',
+            'observed.loss_drop_base_rate'
+        ) }} as loss_coupling_p_value
+    from observed
+    inner join null_model
+        on observed.run_id = null_model.run_id and observed.metric = null_model.metric
 )
 
-select * from final
+select * from with_baselines
