@@ -185,4 +185,11 @@ def test_corrected_mode_fixes_the_phase(
     corrected_total, corrected_not_early = query(shared_corrected_warehouse, sql)[0]
     assert reference_total == corrected_total
     assert reference_not_early == 0
-    assert corrected_not_early > 0.5 * corrected_total
+    # The report's "100% early" was the i / N bug: measurement i sits at step 5 i.
+    assert corrected_not_early > 0
+    mismatched = query(
+        shared_corrected_warehouse,
+        "select count(*) from jumps inner join runs using (run_id)"
+        " where phase != step / runs.num_steps",
+    )
+    assert mismatched == [(0,)]
