@@ -19,6 +19,8 @@ run_figures as (
         avg(mean_coordination) as mean_coordination,
         avg(max_coordination) as mean_max_coordination,
         avg(loss_correlation) as mean_loss_correlation,
+        avg(loss_drop_base_rate) as mean_loss_drop_base_rate,
+        avg(max_coordination_null_mean) as mean_max_coordination_null,
         count(*) filter (where is_strong) as n_strong_runs
     from critical_periods
     group by arch_family, metric
@@ -54,6 +56,8 @@ final as (
         run_figures.mean_coordination,
         run_figures.mean_max_coordination,
         run_figures.mean_loss_correlation,
+        run_figures.mean_loss_drop_base_rate,
+        run_figures.mean_max_coordination_null,
         run_figures.n_strong_runs
     from run_figures
     left join jump_figures

@@ -15,7 +15,10 @@ ranked as (
             order by loss_correlation desc, max_coordination desc, run_id
         ) as rank_in_family,
         max_coordination,
-        loss_correlation
+        loss_correlation,
+        max_coordination_p_value,
+        loss_coupling_lift,
+        loss_coupling_p_value
     from critical_periods
     where is_strong
 )
