@@ -81,8 +81,7 @@ def test_planted_bursts_are_coordinated(demo_warehouse: Path, ground_truth: dict
         (run_id, metric, index)
         for run_id, metric, index in query(
             demo_warehouse,
-            "select run_id, metric, measurement_index from step_coordination"
-            " where is_coordinated",
+            "select run_id, metric, measurement_index from step_coordination where is_coordinated",
         )
     }
     bursts = [

@@ -77,9 +77,10 @@ def assert_frames_match(ours: pd.DataFrame, oracle: pd.DataFrame, keys: list[str
                 err_msg=column,
             )
         else:
-            assert left.astype("string").fillna("<NA>").tolist() == right.astype(
-                "string"
-            ).fillna("<NA>").tolist(), column
+            assert (
+                left.astype("string").fillna("<NA>").tolist()
+                == right.astype("string").fillna("<NA>").tolist()
+            ), column
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,171 @@
+"""Trust features: noise floor, coordination null model, loss-coupling baseline, validity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import binom
+
+from tests.conftest import query
+
+DETECTORS = {"jump_z_score", "critical_p90", "transition_p90", "coordination"}
+FIXTURES = {
+    "single_transition",
+    "multiple_transitions",
+    "coordinated_burst",
+    "pure_noise",
+    "smooth_drift",
+}
+
+
+def test_noise_floor_flags_stable_rank_round_off(shared_corrected_warehouse: Path) -> None:
+    rows = dict(
+        (metric, (total, noise))
+        for metric, total, noise in query(
+            shared_corrected_warehouse,
+            "select metric, count(*), count(*) filter (where is_numerical_noise)"
+            " from jumps group by metric",
+        )
+    )
+    total, noise = rows["stable_rank"]
+    assert total == 2991 and noise > 0.99 * total
+    for metric in ("participation_ratio", "effective_rank_90", "nuclear_norm_ratio"):
+        assert rows[metric][1] == 0
+    # The flag is exactly the documented rule.
+    assert query(
+        shared_corrected_warehouse,
+        "select count(*) from jumps where is_numerical_noise != (relative_magnitude < 1e-9)",
+    ) == [(0,)]
+    summary = query(
+        shared_corrected_warehouse,
+        "select sum(n_noise_jumps), sum(n_real_jumps), sum(n_jumps)"
+        " from architecture_comparison where metric = 'stable_rank'",
+    )[0]
+    assert summary == (noise, total - noise, total)
+
+
+def null_model_by_hand(warehouse: Path, run_id: str, metric: str) -> tuple[float, float]:
+    """Recompute the circular-shift null with numpy from the flags and the same offsets."""
+    flags = query(
+        warehouse,
+        "select layer, series_index, is_critical, n_measurements from int_layer_series_flagged"
+        " where run_id = ? and metric = ? order by layer, series_index",
+        [run_id, metric],
+    )
+    layers = sorted({row[0] for row in flags})
+    n_velocity = flags[0][3] - 1
+    matrix = np.zeros((len(layers), n_velocity), dtype=bool)
+    for layer, index, is_critical, _ in flags:
+        if index < n_velocity:
+            matrix[layers.index(layer), index] = is_critical
+    offsets = dict(
+        ((layer, permutation), offset)
+        for layer, permutation, offset in query(
+            warehouse,
+            "select layer, permutation, hash(?, ?, layer, permutation::integer, 42) % ?"
+            " from (select distinct layer from int_layer_series_flagged"
+            "       where run_id = ? and metric = ?)"
+            " cross join range(200) as p (permutation)",
+            [run_id, metric, n_velocity, run_id, metric],
+        )
+    )
+    maxima, coordinated = [], []
+    for permutation in range(200):
+        shifted = np.stack(
+            [
+                np.roll(matrix[position], int(offsets[(layer, permutation)]))
+                for position, layer in enumerate(layers)
+            ]
+        )
+        share = shifted.sum(axis=0) / len(layers)
+        maxima.append(share.max())
+        coordinated.append(int((share >= 0.5).sum()))
+    return float(np.mean(maxima)), float(np.mean(coordinated))
+
+
+@pytest.mark.parametrize("metric", ["participation_ratio", "stable_rank"])
+def test_coordination_null_model_matches_a_direct_computation(
+    shared_corrected_warehouse: Path, metric: str
+) -> None:
+    run_id = "mlp_narrow_mnist"
+    row = query(
+        shared_corrected_warehouse,
+        "select max_coordination_null_mean, coordinated_periods_null_mean, n_permutations,"
+        " max_coordination, max_coordination_p_value from critical_periods"
+        " where run_id = ? and metric = ?",
+        [run_id, metric],
+    )[0]
+    expected_max, expected_coordinated = null_model_by_hand(
+        shared_corrected_warehouse, run_id, metric
+    )
+    assert row[0] == pytest.approx(expected_max, rel=1e-12)
+    assert row[1] == pytest.approx(expected_coordinated, rel=1e-12)
+    assert row[2] == 200
+    assert 1 / 201 <= row[4] <= 1
+
+
+def test_mean_coordination_is_chance_level_by_construction(
+    shared_corrected_warehouse: Path,
+) -> None:
+    """With P90 thresholds ~10% of each layer's steps are critical: mean c ~ 0.1 always."""
+    (mean_coordination,) = query(
+        shared_corrected_warehouse,
+        "select avg(mean_coordination) from critical_periods where metric = 'participation_ratio'",
+    )[0]
+    assert 0.07 < mean_coordination < 0.11
+
+
+def test_loss_coupling_baseline_and_binomial_p_value(shared_corrected_warehouse: Path) -> None:
+    rows = query(
+        shared_corrected_warehouse,
+        "select loss_correlation, loss_drop_base_rate, loss_coupling_lift,"
+        " n_critical_union_loss_drops, n_critical_union_steps, loss_coupling_p_value"
+        " from critical_periods",
+    )
+    assert len(rows) == 220
+    for correlation, base_rate, lift, drops, steps, p_value in rows:
+        assert lift == pytest.approx(correlation - base_rate, abs=1e-15)
+        expected = binom.sf(drops - 1, steps, base_rate)
+        assert p_value == pytest.approx(min(expected, 1.0), rel=1e-9, abs=1e-300)
+    base_rates = [row[1] for row in rows]
+    assert 0.4 < float(np.mean(base_rates)) < 0.6
+
+
+def test_loss_drop_base_rate_is_the_share_of_falling_steps(
+    shared_corrected_warehouse: Path,
+) -> None:
+    assert query(
+        shared_corrected_warehouse,
+        "with falls as ("
+        "  select run_id, avg(case when next_loss < loss then 1.0 else 0.0 end) as rate from ("
+        "    select run_id, loss, lead(loss) over (partition by run_id order by step) as next_loss"
+        "    from losses) where next_loss is not null group by run_id)"
+        " select count(*) from critical_periods inner join falls using (run_id)"
+        " where abs(critical_periods.loss_drop_base_rate - falls.rate) > 1e-12",
+    ) == [(0,)]
+
+
+def test_detector_validity_pins_every_verdict(demo_warehouse: Path) -> None:
+    rows = query(
+        demo_warehouse,
+        "select detector, fixture, fixture_kind, n_planted, recall, false_positives_per_1000,"
+        " verdict from detector_validity",
+    )
+    assert {(row[0], row[1]) for row in rows} == {(d, f) for d in DETECTORS for f in FIXTURES}
+    by_key = {(row[0], row[1]): row for row in rows}
+    # Every planted transition and burst is found by every detector...
+    for (detector, fixture), row in by_key.items():
+        if row[2] == "positive":
+            assert row[4] == 1.0, (detector, fixture)
+    # ...but none is quiet on noise: P90 flags ~10% of steps by construction and z > 2
+    # fires on ~4.5% of Gaussian noise, so no detector earns a `valid` verdict.
+    for detector in ("critical_p90", "transition_p90"):
+        assert 90 <= by_key[(detector, "pure_noise")][5] <= 100
+    assert 20 <= by_key[("jump_z_score", "pure_noise")][5] <= 60
+    assert by_key[("coordination", "coordinated_burst")][3] == 3
+    assert {row[6] for row in rows} == {"not valid"}
+    positives = {(row[0], row[1]) for row in rows if row[2] == "positive"}
+    assert ("coordination", "single_transition") not in positives
+    assert ("jump_z_score", "single_transition") in positives
