@@ -36,9 +36,17 @@ run_shapes as (
     group by run_id, metric
 ),
 
+run_layers as (
+    select distinct
+        run_id,
+        metric,
+        layer
+    from changed_series
+),
+
 permutations as (
     select permutation::integer as permutation
-    from range({{ permutations }}) as permutation_range (permutation)
+    from range({{ permutations }})
 ),
 
 layer_offsets as (
@@ -55,9 +63,7 @@ layer_offsets as (
             ) % run_shapes.n_velocity_indices
         )::integer as offset_indices
     from run_shapes
-    inner join (
-        select distinct run_id, metric, layer from changed_series
-    ) as layers
+    inner join run_layers as layers
         on run_shapes.run_id = layers.run_id and run_shapes.metric = layers.metric
     cross join permutations
 ),
@@ -70,8 +76,9 @@ critical_cells as (
         changed_series.series_index::integer as series_index
     from changed_series
     inner join run_shapes
-        on changed_series.run_id = run_shapes.run_id
-        and changed_series.metric = run_shapes.metric
+        on
+            changed_series.run_id = run_shapes.run_id
+            and changed_series.metric = run_shapes.metric
     where changed_series.is_critical
 ),
 
@@ -84,8 +91,9 @@ shifted_coordination as (
         count(*) as n_critical_layers
     from critical_cells
     inner join layer_offsets
-        on critical_cells.run_metric_key = layer_offsets.run_metric_key
-        and critical_cells.layer = layer_offsets.layer
+        on
+            critical_cells.run_metric_key = layer_offsets.run_metric_key
+            and critical_cells.layer = layer_offsets.layer
     group by all
 ),
 
@@ -103,8 +111,9 @@ permutation_statistics as (
     from run_shapes
     cross join permutations
     left join shifted_coordination
-        on run_shapes.run_metric_key = shifted_coordination.run_metric_key
-        and permutations.permutation = shifted_coordination.permutation
+        on
+            run_shapes.run_metric_key = shifted_coordination.run_metric_key
+            and permutations.permutation = shifted_coordination.permutation
     group by run_shapes.run_id, run_shapes.metric, permutations.permutation
 ),
 
@@ -133,8 +142,9 @@ final as (
         null_distribution.null_coordinated_periods
     from null_distribution
     inner join run_shapes
-        on null_distribution.run_id = run_shapes.run_id
-        and null_distribution.metric = run_shapes.metric
+        on
+            null_distribution.run_id = run_shapes.run_id
+            and null_distribution.metric = run_shapes.metric
 )
 
 select * from final

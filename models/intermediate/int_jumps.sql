@@ -26,7 +26,7 @@ jumps as (
         -- The report divided a measurement index by a step count.
         series_index / num_steps as phase,
         {%- else %}
-        step / num_steps as phase,
+            step / num_steps as phase,
         {%- endif %}
         -- |v| relative to the larger |x| of the two measurements: ~1e-16 is round-off.
         abs(velocity) / nullif(greatest(abs(value), abs(value + velocity)), 0)

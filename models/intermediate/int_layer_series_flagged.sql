@@ -46,8 +46,9 @@ series as (
     from changed_runs
     inner join measurements on changed_runs.run_id = measurements.run_id
     inner join metric_values
-        on measurements.run_id = metric_values.run_id
-        and measurements.measurement_index = metric_values.measurement_index
+        on
+            measurements.run_id = metric_values.run_id
+            and measurements.measurement_index = metric_values.measurement_index
     where changed_runs.is_analyzed and measurements.is_complete
 ),
 
@@ -109,9 +110,10 @@ layer_spreads as (
             as velocity_std
     from derivatives
     inner join layer_moments
-        on derivatives.run_id = layer_moments.run_id
-        and derivatives.metric = layer_moments.metric
-        and derivatives.layer = layer_moments.layer
+        on
+            derivatives.run_id = layer_moments.run_id
+            and derivatives.metric = layer_moments.metric
+            and derivatives.layer = layer_moments.layer
     group by derivatives.run_id, derivatives.metric, derivatives.layer
 ),
 
@@ -136,8 +138,9 @@ flagged as (
         layer_moments.mean_value,
         case
             when layer_spreads.velocity_std > 0
-                then abs(derivatives.velocity - layer_moments.mean_velocity)
-                / layer_spreads.velocity_std
+                then
+                    abs(derivatives.velocity - layer_moments.mean_velocity)
+                    / layer_spreads.velocity_std
         end as velocity_z_score,
         coalesce(
             abs(derivatives.velocity - layer_moments.mean_velocity) / nullif(layer_spreads.velocity_std, 0)
@@ -163,13 +166,15 @@ flagged as (
         < power({{ var('stabilization_fraction') }} * layer_moments.mean_value, 2) as is_stable_window
     from derivatives
     inner join layer_moments
-        on derivatives.run_id = layer_moments.run_id
-        and derivatives.metric = layer_moments.metric
-        and derivatives.layer = layer_moments.layer
+        on
+            derivatives.run_id = layer_moments.run_id
+            and derivatives.metric = layer_moments.metric
+            and derivatives.layer = layer_moments.layer
     inner join layer_spreads
-        on derivatives.run_id = layer_spreads.run_id
-        and derivatives.metric = layer_spreads.metric
-        and derivatives.layer = layer_spreads.layer
+        on
+            derivatives.run_id = layer_spreads.run_id
+            and derivatives.metric = layer_spreads.metric
+            and derivatives.layer = layer_spreads.layer
 )
 
 select * from flagged

@@ -32,7 +32,7 @@ summaries as (
         arg_min(step, series_index) filter (where is_examined_window and is_stable_window)
             as stabilization_step,
         arg_min(measurement_index, series_index)
-            filter (where is_examined_window and is_stable_window)
+        filter (where is_examined_window and is_stable_window)
             as stabilization_measurement_index,
         count(*) filter (where is_critical) as n_critical_steps,
         count(*) filter (where is_transition) as n_transitions,

@@ -61,8 +61,9 @@ final as (
         run_figures.n_strong_runs
     from run_figures
     left join jump_figures
-        on run_figures.arch_family = jump_figures.arch_family
-        and run_figures.metric = jump_figures.metric
+        on
+            run_figures.arch_family = jump_figures.arch_family
+            and run_figures.metric = jump_figures.metric
 )
 
 select * from final

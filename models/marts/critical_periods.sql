@@ -70,8 +70,9 @@ observed as (
         coordination_totals.n_critical_union_loss_drops
     from layer_totals
     inner join coordination_totals
-        on layer_totals.run_id = coordination_totals.run_id
-        and layer_totals.metric = coordination_totals.metric
+        on
+            layer_totals.run_id = coordination_totals.run_id
+            and layer_totals.metric = coordination_totals.metric
     inner join runs on layer_totals.run_id = runs.run_id
 ),
 

@@ -17,7 +17,10 @@ planted_events as (
 ),
 
 fixtures as (
-    select distinct fixture, run_id from planted_events
+    select distinct
+        fixture,
+        run_id
+    from planted_events
 ),
 
 fixture_series as (
@@ -29,25 +32,45 @@ fixture_series as (
 ),
 
 detectors as (
-    select * from (values
+    select * from (
+        values
         ('jump_z_score', 'transition', 'per_layer'),
         ('critical_p90', 'transition', 'per_layer'),
         ('transition_p90', 'transition', 'per_layer'),
         ('coordination', 'coordinated', 'per_run')
-    ) as detector_list (detector, planted_event_kind, scope)
+    )
 ),
 
 detections as (
-    select 'jump_z_score' as detector, run_id, layer, measurement_index
-    from fixture_series where is_jump
+    select
+        'jump_z_score' as detector,
+        run_id,
+        layer,
+        measurement_index
+    from fixture_series
+    where is_jump
     union all
-    select 'critical_p90' as detector, run_id, layer, measurement_index
-    from fixture_series where is_critical
+    select
+        'critical_p90' as detector,
+        run_id,
+        layer,
+        measurement_index
+    from fixture_series
+    where is_critical
     union all
-    select 'transition_p90' as detector, run_id, layer, measurement_index
-    from fixture_series where is_transition
+    select
+        'transition_p90' as detector,
+        run_id,
+        layer,
+        measurement_index
+    from fixture_series
+    where is_transition
     union all
-    select 'coordination' as detector, run_id, null as layer, measurement_index
+    select
+        'coordination' as detector,
+        run_id,
+        null as layer,
+        measurement_index
     from step_coordination
     where
         is_validity_fixture
@@ -137,8 +160,9 @@ scored as (
     left join planted_hits
         on detectors.detector = planted_hits.detector and fixtures.run_id = planted_hits.run_id
     left join detection_matches
-        on detectors.detector = detection_matches.detector
-        and fixtures.run_id = detection_matches.run_id
+        on
+            detectors.detector = detection_matches.detector
+            and fixtures.run_id = detection_matches.run_id
 ),
 
 judged as (
@@ -165,8 +189,10 @@ final as (
         false_positives_per_1000,
         is_passed,
         -- Valid only when it passes on every fixture (recall on positives, quiet on nulls).
-        case when bool_and(is_passed) over (partition by detector) then 'valid'
-            else 'not valid' end as verdict
+        case
+            when bool_and(is_passed) over (partition by detector) then 'valid'
+            else 'not valid'
+        end as verdict
     from judged
 )
 

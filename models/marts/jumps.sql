@@ -34,10 +34,11 @@ final as (
     from jumps
     inner join runs on jumps.run_id = runs.run_id
     left join jump_types
-        on jumps.run_id = jump_types.run_id
-        and jumps.metric = jump_types.metric
-        and jumps.layer = jump_types.layer
-        and jumps.measurement_index = jump_types.measurement_index
+        on
+            jumps.run_id = jump_types.run_id
+            and jumps.metric = jump_types.metric
+            and jumps.layer = jump_types.layer
+            and jumps.measurement_index = jump_types.measurement_index
 )
 
 select * from final

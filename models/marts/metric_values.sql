@@ -26,8 +26,9 @@ final as (
     from metric_values
     inner join runs on metric_values.run_id = runs.run_id
     inner join measurements
-        on metric_values.run_id = measurements.run_id
-        and metric_values.measurement_index = measurements.measurement_index
+        on
+            metric_values.run_id = measurements.run_id
+            and metric_values.measurement_index = measurements.measurement_index
     where metric_values.value_problem is null
 )
 

@@ -12,7 +12,7 @@ ranked as (
         arch_family,
         row_number() over (
             partition by arch_family, metric
-            order by loss_correlation desc, max_coordination desc, run_id
+            order by loss_correlation desc, max_coordination desc, run_id asc
         ) as rank_in_family,
         max_coordination,
         loss_correlation,
