@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 FEATURES = ["phase", "magnitude", "speed"]
 KEY_COLUMNS = ["run_id", "metric", "layer", "measurement_index"]
@@ -21,7 +22,9 @@ def type_jumps_of_metric(jumps: pd.DataFrame, max_k: int, seed: int) -> np.ndarr
     features = StandardScaler().fit_transform(jumps[FEATURES].to_numpy(dtype=np.float64))
     k = number_of_types(len(jumps), max_k)
     model = KMeans(n_clusters=k, init="k-means++", n_init=10, random_state=seed)
-    return model.fit_predict(features)
+    # One OpenMP thread: on 2 cores beside DuckDB, more threads spin-wait and run ~20x slower.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return model.fit_predict(features)
 
 
 def type_jumps(jumps: pd.DataFrame, max_k: int = 5, seed: int = 42) -> pd.DataFrame:

@@ -45,7 +45,7 @@ run_layers as (
 ),
 
 permutations as (
-    select permutation::integer as permutation
+    select range::integer as permutation
     from range({{ permutations }})
 ),
 

@@ -32,13 +32,26 @@ fixture_series as (
 ),
 
 detectors as (
-    select * from (
-        values
-        ('jump_z_score', 'transition', 'per_layer'),
-        ('critical_p90', 'transition', 'per_layer'),
-        ('transition_p90', 'transition', 'per_layer'),
-        ('coordination', 'coordinated', 'per_run')
-    )
+    -- Each detector, the planted events it should find, and where it can fire.
+    select
+        'jump_z_score' as detector,
+        'transition' as planted_event_kind,
+        'per_layer' as scope
+    union all
+    select
+        'critical_p90' as detector,
+        'transition' as planted_event_kind,
+        'per_layer' as scope
+    union all
+    select
+        'transition_p90' as detector,
+        'transition' as planted_event_kind,
+        'per_layer' as scope
+    union all
+    select
+        'coordination' as detector,
+        'coordinated' as planted_event_kind,
+        'per_run' as scope
 ),
 
 detections as (
