@@ -14,7 +14,8 @@
         'analysis_mode', 'min_measurements', 'stabilization_window', 'stabilization_fraction',
         'jump_z_threshold', 'critical_percentile', 'coordinated_threshold',
         'strong_coordination_threshold', 'strong_loss_correlation_threshold',
-        'noise_relative_magnitude', 'null_permutations', 'null_seed'
+        'noise_relative_magnitude', 'null_permutations', 'null_seed',
+        'robust_jump_z_threshold'
     ] -%}
     {%- for name in names %}{{ name }}={{ var(name) }};{% endfor -%}
 {%- endmacro %}

@@ -39,6 +39,11 @@ detectors as (
         'per_layer' as scope
     union all
     select
+        'robust_jump_z' as detector,
+        'transition' as planted_event_kind,
+        'per_layer' as scope
+    union all
+    select
         'critical_p90' as detector,
         'transition' as planted_event_kind,
         'per_layer' as scope
@@ -62,6 +67,14 @@ detections as (
         measurement_index
     from fixture_series
     where is_jump
+    union all
+    select
+        'robust_jump_z' as detector,
+        run_id,
+        layer,
+        measurement_index
+    from fixture_series
+    where is_robust_jump
     union all
     select
         'critical_p90' as detector,
