@@ -3,13 +3,24 @@
         materialized='incremental',
         unique_key='run_id',
         incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
         post_hook="{{ delete_removed_runs('int_run_documents_loadable') }}",
     )
 }}
--- One row per run and measurement (file order), with its step and loss checked.
+-- One row per run and measurement, with its step and loss checked. ndt JSON runs: the file's
+-- measurements in file order. Tidy runs: one measurement per step of the metrics file, in
+-- step order, with its loss from the losses file.
 
 with documents as (
     select * from {{ ref('int_run_documents_loadable') }}
+),
+
+tidy_metrics as (
+    select * from {{ ref('stg_tidy_runs__metrics') }}
+),
+
+tidy_losses as (
+    select * from {{ ref('stg_tidy_runs__losses') }}
 ),
 
 changed_documents as (
@@ -17,27 +28,95 @@ changed_documents as (
     {{- only_new_run_versions('documents', 'file_version') }}
 ),
 
-measurements as (
+ndt_measurements as (
     select
         run_id,
         {{ derived_run_version('file_version') }} as run_version,
         unnest(measurements) as measurement,
         generate_subscripts(measurements, 1) - 1 as measurement_index
     from changed_documents
+    where source_format = 'ndt_json'
 ),
 
-typed as (
+ndt_texts as (
     select
         run_id,
         run_version,
         measurement_index,
-        measurement.step as step_json,
-        try_cast(measurement.step::varchar as double) as step_number,
-        measurement.loss as loss_json,
-        try_cast(measurement.loss::varchar as double) as loss_number,
+        -- JSON text: numbers as written, strings in quotes; NULL when missing or null.
+        measurement.step::varchar as step_text,
+        measurement.loss::varchar as loss_text,
+        1 as n_losses,
         measurement.layer_metrics is not null as has_layer_metrics,
-        cardinality(measurement.layer_metrics) as n_layer_entries
-    from measurements
+        coalesce(cardinality(measurement.layer_metrics), 0) as n_layer_entries
+    from ndt_measurements
+),
+
+tidy_measurements as (
+    select
+        tidy_metrics.run_id,
+        {{ derived_run_version('changed_documents.file_version') }} as run_version,
+        tidy_metrics.measurement_index,
+        any_value(tidy_metrics.step) as step,
+        nullif(min(tidy_metrics.step_text), '') as step_text,
+        count(distinct tidy_metrics.layer) as n_layer_entries
+    from tidy_metrics
+    inner join changed_documents
+        on
+            tidy_metrics.run_id = changed_documents.run_id
+            and tidy_metrics.file_name = changed_documents.file_name
+    where changed_documents.source_format = 'tidy' and tidy_metrics.row_problem is null
+    group by
+        tidy_metrics.run_id,
+        changed_documents.file_version,
+        tidy_metrics.measurement_index
+),
+
+tidy_step_losses as (
+    select
+        run_id,
+        step,
+        count(*) as n_losses,
+        min(loss_text) as loss_text,
+        string_agg(coalesce(loss_text, 'null'), ', ' order by loss_text) as loss_texts
+    from tidy_losses
+    where step is not null
+    group by run_id, step
+),
+
+tidy_texts as (
+    select
+        tidy_measurements.run_id,
+        tidy_measurements.run_version,
+        tidy_measurements.measurement_index,
+        tidy_measurements.step_text,
+        case
+            when tidy_step_losses.n_losses > 1
+                then tidy_step_losses.n_losses || ' rows: ' || tidy_step_losses.loss_texts
+            else tidy_step_losses.loss_text
+        end as loss_text,
+        coalesce(tidy_step_losses.n_losses, 0) as n_losses,
+        true as has_layer_metrics,
+        tidy_measurements.n_layer_entries
+    from tidy_measurements
+    left join tidy_step_losses
+        on
+            tidy_measurements.run_id = tidy_step_losses.run_id
+            and tidy_measurements.step = tidy_step_losses.step
+),
+
+texts as (
+    select * from ndt_texts
+    union all by name
+    select * from tidy_texts
+),
+
+typed as (
+    select
+        *,
+        try_cast(step_text as double) as step_number,
+        try_cast(loss_text as double) as loss_number
+    from texts
 ),
 
 checked as (
@@ -46,23 +125,24 @@ checked as (
         run_version,
         measurement_index,
         case
-            when step_number is null or not isfinite(step_number) or step_number != floor(step_number)
-                then null
-            else step_number::bigint
+            when isfinite(step_number) and step_number = floor(step_number)
+                then try_cast(step_number as bigint)
         end as step,
-        case when isfinite(loss_number) then loss_number end as loss,
+        case when n_losses <= 1 and isfinite(loss_number) then loss_number end as loss,
         has_layer_metrics,
-        coalesce(n_layer_entries, 0) as n_layer_entries,
+        n_layer_entries::bigint as n_layer_entries,
         case
-            when step_json is null then 'missing "step" (or null)'
-            when step_number is null then 'step is not a number: ' || left(step_json::varchar, 40)
-            when not isfinite(step_number) then 'step is not finite: ' || step_json::varchar
-            when step_number != floor(step_number) then 'step is not a whole number: ' || step_json::varchar
+            when step_text is null then 'missing "step" (or null)'
+            when step_number is null then 'step is not a number: ' || left(step_text, 40)
+            when not isfinite(step_number) then 'step is not finite: ' || step_text
+            when step_number != floor(step_number) then 'step is not a whole number: ' || step_text
+            when try_cast(step_number as bigint) is null then 'step is out of range: ' || step_text
         end as step_problem,
         case
-            when loss_json is null then 'missing "loss" (or null)'
-            when loss_number is null then 'loss is not a number: ' || left(loss_json::varchar, 40)
-            when not isfinite(loss_number) then 'loss is not finite: ' || loss_json::varchar
+            when n_losses > 1 then 'loss is given more than once: ' || left(loss_text, 60)
+            when loss_text is null then 'missing "loss" (or null)'
+            when loss_number is null then 'loss is not a number: ' || left(loss_text, 40)
+            when not isfinite(loss_number) then 'loss is not finite: ' || loss_text
         end as loss_problem
     from typed
 )

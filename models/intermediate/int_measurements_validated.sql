@@ -25,18 +25,23 @@ changed_measurements as (
     {{- only_new_run_versions('measurements') }}
 ),
 
+changed_runs as (
+    select distinct run_id from changed_measurements
+),
+
 changed_values as (
     select metric_values.*
     from metric_values
-    semi join (select distinct run_id from changed_measurements) as changed
-        on metric_values.run_id = changed.run_id
+    semi join changed_runs on metric_values.run_id = changed_runs.run_id
 ),
 
 run_shapes as (
     -- Every (layer, metric) pair seen anywhere in a run is expected at each of its measurements.
     select
         run_id,
-        count(distinct (layer, metric)) filter (where metric is not null) as n_expected_values,
+        -- The parentheses count distinct (layer, metric) pairs.
+        count(distinct (layer, metric)) filter (where metric is not null)  -- noqa: ST08, LT01, LT06
+            as n_expected_values,
         count(distinct layer) as n_layers
     from changed_values
     group by run_id
@@ -68,8 +73,9 @@ ordered as (
     from changed_measurements
     left join run_shapes on changed_measurements.run_id = run_shapes.run_id
     left join value_counts
-        on changed_measurements.run_id = value_counts.run_id
-        and changed_measurements.measurement_index = value_counts.measurement_index
+        on
+            changed_measurements.run_id = value_counts.run_id
+            and changed_measurements.measurement_index = value_counts.measurement_index
 ),
 
 completeness as (

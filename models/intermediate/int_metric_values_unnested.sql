@@ -3,14 +3,21 @@
         materialized='incremental',
         unique_key='run_id',
         incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
         post_hook="{{ delete_removed_runs('int_run_documents_loadable') }}",
     )
 }}
 -- One row per run, measurement, layer and metric key found in the file, with its value
 -- checked. A layer whose entry is not an object of metrics gets one row with a NULL metric.
+-- Tidy runs: one row per (run, step, layer, metric) of the metrics file; a key given in more
+-- than one row keeps no value ('duplicate_value').
 
 with documents as (
     select * from {{ ref('int_run_documents_loadable') }}
+),
+
+tidy_metrics as (
+    select * from {{ ref('stg_tidy_runs__metrics') }}
 ),
 
 changed_documents as (
@@ -25,6 +32,7 @@ measurements as (
         unnest(measurements).layer_metrics as layer_metrics,
         generate_subscripts(measurements, 1) - 1 as measurement_index
     from changed_documents
+    where source_format = 'ndt_json'
 ),
 
 layer_entries as (
@@ -76,7 +84,7 @@ layers_not_objects as (
     where metrics is null
 ),
 
-checked as (
+ndt_checked as (
     select
         entries.run_id,
         entries.run_version,
@@ -87,7 +95,7 @@ checked as (
         case
             when isfinite(try_cast(entries.raw_value::varchar as double))
                 then try_cast(entries.raw_value::varchar as double)
-        end as value,
+        end as value,  -- noqa: RF04
         case
             when entries.metric is null then 'layer_not_object'
             when entries.raw_value is null or json_type(entries.raw_value) = 'NULL' then 'null_value'
@@ -104,6 +112,63 @@ checked as (
     ) as entries
     inner join layer_order
         on entries.run_id = layer_order.run_id and entries.layer = layer_order.layer
+),
+
+tidy_entries as (
+    select
+        tidy_metrics.run_id,
+        {{ derived_run_version('changed_documents.file_version') }} as run_version,
+        tidy_metrics.measurement_index,
+        tidy_metrics.layer,
+        tidy_metrics.layer_position,
+        tidy_metrics.metric,
+        count(*) as n_rows,
+        min(tidy_metrics.value_text) as value_text,
+        string_agg(coalesce(tidy_metrics.value_text, 'null'), ', ' order by tidy_metrics.file_row)
+            as value_texts
+    from tidy_metrics
+    inner join changed_documents
+        on
+            tidy_metrics.run_id = changed_documents.run_id
+            and tidy_metrics.file_name = changed_documents.file_name
+    where changed_documents.source_format = 'tidy' and tidy_metrics.row_problem is null
+    group by
+        tidy_metrics.run_id,
+        changed_documents.file_version,
+        tidy_metrics.measurement_index,
+        tidy_metrics.layer,
+        tidy_metrics.layer_position,
+        tidy_metrics.metric
+),
+
+tidy_checked as (
+    select
+        run_id,
+        run_version,
+        measurement_index,
+        layer,
+        layer_position,
+        metric,
+        case
+            when n_rows = 1 and isfinite(try_cast(value_text as double))
+                then try_cast(value_text as double)
+        end as value,  -- noqa: RF04
+        case
+            when n_rows > 1 then 'duplicate_value'
+            when value_text is null then 'null_value'
+            when try_cast(value_text as double) is null then 'non_numeric_value'
+            when not isfinite(try_cast(value_text as double)) then 'non_finite_value'
+        end as value_problem,
+        left(
+            case when n_rows > 1 then n_rows || ' rows: ' || value_texts else value_text end, 60
+        ) as raw_text
+    from tidy_entries
+),
+
+checked as (
+    select * from ndt_checked
+    union all
+    select * from tidy_checked
 )
 
 select * from checked

@@ -1,16 +1,32 @@
 {{ config(materialized='view') }}
--- The parsed run documents that load: no file-level problem and a run id no other file claims
--- (x.json beside x.json.gz loads neither; both are listed in load_issues).
+-- The run documents that load, from both formats (ndt JSON files and tidy tables): no
+-- file-level problem and a run id that no other readable file claims (x.json beside
+-- x.json.gz, or a tidy run id that is also a JSON run, loads neither: load_issues names both).
 
-with documents as (
+with ndt_documents as (
     select * from {{ ref('stg_training_runs__documents') }}
 ),
 
+tidy_documents as (
+    select * from {{ ref('stg_tidy_runs__documents') }}
+),
+
+documents as (
+    select
+        *,
+        'ndt_json' as source_format
+    from ndt_documents
+    union all by name
+    select * from tidy_documents
+),
+
 run_id_claims as (
+    -- Files that could not be read claim nothing: x.json.gz loads beside a broken x.json.
     select
         run_id,
         count(*) as n_files
     from documents
+    where file_problem is null
     group by run_id
 ),
 

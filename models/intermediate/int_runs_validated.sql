@@ -36,15 +36,16 @@ runs as (
     select
         documents.run_id,
         documents.file_name,
+        documents.source_format,
         coalesce(measurement_summary.run_version, documents.file_version) as run_version,
         documents.is_validity_fixture,
         documents.arch_name,
         split_part(documents.arch_name, '_', 1) as arch_family,
         documents.dataset_name as dataset,
         -- N of METHODS.md: num_steps, or the last step when the file does not give it.
-        coalesce(documents.num_steps, measurement_summary.last_step) as num_steps,
+        try_cast(coalesce(documents.num_steps, measurement_summary.last_step) as bigint) as num_steps,
         documents.num_steps is null as is_num_steps_inferred,
-        documents.measurement_interval,
+        try_cast(documents.measurement_interval as bigint) as measurement_interval,
         documents.final_accuracy,
         documents.elapsed_time_seconds,
         coalesce(measurement_summary.n_measurements, 0) as n_measurements,

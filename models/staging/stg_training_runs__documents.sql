@@ -3,6 +3,7 @@
         materialized='incremental',
         unique_key='file_path',
         incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
         post_hook="{{ delete_removed_run_files() }}",
     )
 }}
@@ -35,7 +36,8 @@ uncompressed_contents as (
             and filename in (
                 {%- if changed_paths | length == 0 %} null
                 {%- else %} {{ string_list_literal(changed_paths)[1:-1] }}
-                {%- endif %})
+                {%- endif %}
+            )
         {%- endif %}
 ),
 
@@ -78,7 +80,7 @@ parsed as (
                 "loss": "JSON",
                 "layer_metrics": "MAP(VARCHAR, MAP(VARCHAR, JSON))"
             }]
-        }')) as document
+        }')) as document  -- noqa: RF04
     from contents
 ),
 
@@ -89,18 +91,137 @@ diagnosed as (
         -- Diagnostics run only for the (rare) files that did not parse into runs.
         case
             when read_problem is not null then read_problem
-            when trim(content_text) = '' then 'empty_file: the file has no content'
+            when trim(content_text, e' \t\r\n') = '' then 'empty_file: the file has no content'
             when document is null or not json_valid(content_text)
                 then 'invalid_json: not valid JSON (truncated, or not JSON at all)'
             when json_type(content_text) != 'OBJECT'
-                then 'wrong_shape: top level is ' || json_type(content_text)
-                || ', expected an object'
+                then
+                    'wrong_shape: top level is ' || json_type(content_text)
+                    || ', expected an object'
             when document.measurements is null
-                then 'wrong_shape: "measurements" is '
-                || coalesce(json_type(content_text, '$.measurements'), 'missing')
-                || ', expected an array of measurements'
+                then
+                    'wrong_shape: "measurements" is '
+                    || coalesce(json_type(content_text, '$.measurements'), 'missing')
+                    || ', expected an array of measurements'
         end as file_problem
     from parsed
+),
+
+attributes as (
+    -- Optional top-level fields: NULL when absent or JSON null; checked when given.
+    select
+        diagnosed.file_path,
+        diagnosed.file_problem,
+        diagnosed.document.measurements,
+        diagnosed.document.arch_name as arch_name_json,
+        diagnosed.document.dataset_name as dataset_name_json,
+        diagnosed.document.num_steps as num_steps_json,
+        diagnosed.document.measurement_interval as measurement_interval_json,
+        diagnosed.document.final_accuracy as final_accuracy_json,
+        diagnosed.document.elapsed_time as elapsed_time_json
+    from diagnosed
+),
+
+typed_attributes as (
+    select
+        *,
+        case when json_type(arch_name_json) = 'VARCHAR' then arch_name_json ->> '$' end as arch_name,
+        case when json_type(dataset_name_json) = 'VARCHAR' then dataset_name_json ->> '$' end
+            as dataset_name,
+        case
+            when json_type(num_steps_json) in ('BIGINT', 'UBIGINT', 'DOUBLE')
+                then try_cast(num_steps_json::varchar as double)
+        end as num_steps_number,
+        case
+            when json_type(measurement_interval_json) in ('BIGINT', 'UBIGINT', 'DOUBLE')
+                then try_cast(measurement_interval_json::varchar as double)
+        end as measurement_interval_number,
+        case
+            when json_type(final_accuracy_json) in ('BIGINT', 'UBIGINT', 'DOUBLE')
+                then try_cast(final_accuracy_json::varchar as double)
+        end as final_accuracy_number,
+        case
+            when json_type(elapsed_time_json) in ('BIGINT', 'UBIGINT', 'DOUBLE')
+                then try_cast(elapsed_time_json::varchar as double)
+        end as elapsed_time_number
+    from attributes
+),
+
+checked_attributes as (
+    select
+        *,
+        -- Step counts must be whole numbers that fit a bigint.
+        case
+            when num_steps_number = floor(num_steps_number) and abs(num_steps_number) < 9e18
+                then num_steps_number
+        end as num_steps,
+        case
+            when
+                measurement_interval_number = floor(measurement_interval_number)
+                and abs(measurement_interval_number) < 9e18
+                then measurement_interval_number
+        end as measurement_interval,
+        case when isfinite(final_accuracy_number) then final_accuracy_number end as final_accuracy,
+        case when isfinite(elapsed_time_number) then elapsed_time_number end as elapsed_time_seconds
+    from typed_attributes
+),
+
+flagged_attributes as (
+    select
+        *,
+        -- Fields given (not null) but not usable: NULL above, named here ('invalid_field').
+        case when file_problem is null then list_filter([
+            case
+                when
+                    arch_name_json is not null
+                    and arch_name is null
+                    then
+                        'arch_name is ' || left(arch_name_json::varchar, 40)
+                        || ', expected a string'
+            end,
+            case
+                when
+                    dataset_name_json is not null
+                    and dataset_name is null
+                    then
+                        'dataset_name is ' || left(dataset_name_json::varchar, 40)
+                        || ', expected a string'
+            end,
+            case
+                when
+                    num_steps_json is not null
+                    and num_steps is null
+                    then
+                        'num_steps is ' || left(num_steps_json::varchar, 40)
+                        || ', expected a whole number'
+            end,
+            case
+                when
+                    measurement_interval_json is not null
+                    and measurement_interval is null
+                    then
+                        'measurement_interval is '
+                        || left(measurement_interval_json::varchar, 40)
+                        || ', expected a whole number'
+            end,
+            case
+                when
+                    final_accuracy_json is not null
+                    and final_accuracy is null
+                    then
+                        'final_accuracy is ' || left(final_accuracy_json::varchar, 40)
+                        || ', expected a finite number'
+            end,
+            case
+                when
+                    elapsed_time_json is not null
+                    and elapsed_time_seconds is null
+                    then
+                        'elapsed_time is ' || left(elapsed_time_json::varchar, 40)
+                        || ', expected a finite number'
+            end
+        ], lambda field_problem: field_problem is not null) end as invalid_fields
+    from checked_attributes
 ),
 
 documents as (
@@ -110,28 +231,21 @@ documents as (
         files.file_name,
         files.file_version,
         files.is_validity_fixture,
-        split_part(diagnosed.file_problem, ':', 1) as file_problem,
-        trim(diagnosed.file_problem[strpos(diagnosed.file_problem, ':') + 1:])
+        split_part(flagged_attributes.file_problem, ':', 1) as file_problem,
+        trim(flagged_attributes.file_problem[strpos(flagged_attributes.file_problem, ':') + 1:])
             as file_problem_detail,
-        -- Optional top-level fields: NULL when absent or not of the expected type.
+        flagged_attributes.arch_name,
+        flagged_attributes.dataset_name,
+        flagged_attributes.num_steps,
+        flagged_attributes.measurement_interval,
+        flagged_attributes.final_accuracy,
+        flagged_attributes.elapsed_time_seconds,
+        flagged_attributes.invalid_fields,
         case
-            when json_type(diagnosed.document.arch_name) = 'VARCHAR'
-                then diagnosed.document.arch_name ->> '$'
-        end as arch_name,
-        case
-            when json_type(diagnosed.document.dataset_name) = 'VARCHAR'
-                then diagnosed.document.dataset_name ->> '$'
-        end as dataset_name,
-        try_cast(diagnosed.document.num_steps::varchar as double) as num_steps,
-        try_cast(diagnosed.document.measurement_interval::varchar as double)
-            as measurement_interval,
-        try_cast(diagnosed.document.final_accuracy::varchar as double) as final_accuracy,
-        try_cast(diagnosed.document.elapsed_time::varchar as double) as elapsed_time_seconds,
-        case
-            when diagnosed.file_problem is null then diagnosed.document.measurements
+            when flagged_attributes.file_problem is null then flagged_attributes.measurements
         end as measurements
-    from diagnosed
-    inner join files on diagnosed.file_path = files.file_path
+    from flagged_attributes
+    inner join files on flagged_attributes.file_path = files.file_path
 )
 
 select * from documents

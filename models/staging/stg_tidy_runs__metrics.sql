@@ -1,0 +1,162 @@
+{{
+    config(
+        materialized='table',
+        pre_hook="set preserve_insertion_order = true",
+        post_hook="set preserve_insertion_order = false",
+    )
+}}
+-- One row per row of the tidy metrics file (metrics.parquet and/or metrics.csv; `file_row` =
+-- data row number, from 1), keyed into the ndt shape: `measurement_index` = rank of the step
+-- within the run, `layer_position` = order of the layer's first appearance in the file.
+-- Values stay text, so that bad values can be named. The hooks keep the file's row order
+-- for `row_number() over ()` (the profile turns insertion order off; CSV has no row-number
+-- column).
+
+{%- set metrics_sources = {'metrics.parquet': 'metrics_parquet', 'metrics.csv': 'metrics_csv'} %}
+{#- read_parquet/read_csv fail on a file that does not exist: find the files at compile time. #}
+{%- set present_files = [] %}
+{%- if execute %}
+    {%- set present_sql -%}
+        select parse_filename(filename)
+        from read_blob({{ glob_literal(runs_path()) }})
+        where
+            size > 0
+            and list_contains({{ string_list_literal(metrics_sources.keys() | list) }}, parse_filename(filename))
+    {%- endset %}
+    {%- set present_files = run_query(present_sql).columns[0].values() | list %}
+{%- endif %}
+
+with tidy_files as (
+    select * from {{ ref('stg_tidy_runs__files') }}
+),
+
+empty_rows as (
+    -- The typed shape when no metrics file exists.
+    select
+        null::varchar as file_name,
+        null::bigint as file_row,
+        null::varchar as run_id,
+        null::varchar as step,
+        null::varchar as layer,
+        null::varchar as metric,
+        null::varchar as value  -- noqa: RF04
+    where false
+),
+
+{%- for file_name in present_files %}
+
+{{ metrics_sources[file_name] }}_rows as (
+    select
+        {{ string_literal(file_name) }} as file_name,
+        {%- if file_name.endswith('.parquet') %}
+            file_row_number + 1 as file_row,
+        {%- else %}
+            row_number() over () as file_row,
+        {%- endif %}
+        -- Only the known columns; a missing one is NULL (the file is then not loaded).
+        columns('(?i)^(run_id|step|layer|metric|value)$')
+    from {{ source('tidy_runs', metrics_sources[file_name]) }}
+),
+{%- endfor %}
+
+file_rows as (
+    select * from empty_rows
+    {%- for file_name in present_files %}
+        union all by name
+        select * from {{ metrics_sources[file_name] }}_rows
+    {%- endfor %}
+),
+
+loadable_rows as (
+    -- Rows of files with every required column (the others are reported by file).
+    select file_rows.*
+    from file_rows
+    semi join tidy_files
+        on file_rows.file_name = tidy_files.file_name and tidy_files.file_problem is null
+),
+
+typed as (
+    select
+        file_name,
+        file_row,
+        run_id,
+        step as step_text,
+        try_cast(step as double) as step_number,
+        layer,
+        metric,
+        value as value_text,
+        case
+            when run_id is null or run_id = '' then 'run_id is empty'
+            when layer is null or layer = '' then 'layer is empty'
+            when metric is null or metric = '' then 'metric is empty'
+        end as row_problem
+    from loadable_rows
+),
+
+stepped as (
+    select
+        *,
+        case
+            when isfinite(step_number) and step_number = floor(step_number)
+                then try_cast(step_number as bigint)
+        end as step
+    from typed
+),
+
+first_rows as (
+    select
+        *,
+        -- Rows without a valid step form one measurement per distinct step text.
+        case when step is null then coalesce(step_text, '') end as invalid_step_text,
+        min(file_row) over (partition by file_name, run_id, layer) as layer_first_row
+    from stepped
+    where row_problem is null
+),
+
+keyed as (
+    select
+        file_name,
+        file_row,
+        run_id,
+        step_text,
+        step,
+        invalid_step_text,
+        layer,
+        metric,
+        value_text,
+        row_problem,
+        dense_rank() over (
+            partition by file_name, run_id
+            order by step asc nulls last, invalid_step_text asc nulls last
+        ) - 1 as measurement_index,
+        dense_rank() over (partition by file_name, run_id order by layer_first_row) - 1
+            as layer_position
+    from first_rows
+),
+
+unkeyed as (
+    -- Rows that cannot be placed in a run (no run id, layer or metric): reported, not loaded.
+    select
+        file_name,
+        file_row,
+        run_id,
+        step_text,
+        step,
+        null::varchar as invalid_step_text,
+        layer,
+        metric,
+        value_text,
+        row_problem,
+        null::bigint as measurement_index,
+        null::bigint as layer_position
+    from stepped
+    where row_problem is not null
+),
+
+all_rows as (
+    select * from keyed
+    union all
+    select * from unkeyed
+)
+
+select * from all_rows
