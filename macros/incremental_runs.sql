@@ -60,3 +60,30 @@
     delete from {{ this }}
     where run_id not in (select run_id from {{ ref(current_runs_model) }})
 {%- endmacro %}
+
+{% macro parsed_run_file_paths() -%}
+    {#- Run files without a file-level problem that are new or changed since the last build. -#}
+    {%- set paths_sql -%}
+        select documents.file_path
+        from {{ ref('stg_training_runs__documents') }} as documents
+        where
+            documents.file_problem is null
+            {%- if is_incremental() %}
+                and not exists (
+                    select 1 from {{ this }} as loaded
+                    where
+                        loaded.file_path = documents.file_path
+                        and loaded.file_version = documents.file_version
+                )
+            {%- endif %}
+        order by documents.file_path
+    {%- endset -%}
+    {{ return(run_query(paths_sql).columns[0].values() | list) }}
+{%- endmacro %}
+
+{% macro delete_unparsed_run_files() -%}
+    delete from {{ this }}
+    where file_path not in (
+        select file_path from {{ ref('stg_training_runs__documents') }} where file_problem is null
+    )
+{%- endmacro %}

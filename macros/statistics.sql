@@ -19,9 +19,3 @@
         from range({{ successes }}, {{ trials }} + 1) as tail (k)
     )
 {%- endmacro %}
-
-{% macro permutation_p_value(null_values, observed) -%}
-    {#- (1 + #{null >= observed}) / (1 + B): never 0, exact under the permutation null. -#}
-    (1 + len(list_filter({{ null_values }}, lambda null_value: null_value >= {{ observed }})))
-    / (1 + len({{ null_values }}))
-{%- endmacro %}

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
+from python_steps.null_model import NullModelSettings, permutation_p_value, shift_offsets
 from tests.conftest import query
 
 DETECTORS = {"jump_z_score", "robust_jump_z", "critical_p90", "transition_p90", "coordination"}
@@ -47,39 +48,30 @@ def test_noise_floor_flags_stable_rank_round_off(shared_corrected_warehouse: Pat
 
 
 def null_model_by_hand(warehouse: Path, run_id: str, metric: str) -> tuple[float, float]:
-    """Recompute the circular-shift null with numpy from the flags and the same offsets."""
+    """Recompute the circular-shift null with np.roll, layer by layer, from the flags."""
     flags = query(
         warehouse,
-        "select layer, series_index, is_critical, n_measurements from int_layer_series_flagged"
-        " where run_id = ? and metric = ? order by layer, series_index",
+        "select layer_position, series_index, is_critical, n_measurements"
+        " from int_layer_series_flagged where run_id = ? and metric = ?"
+        " order by layer_position, series_index",
         [run_id, metric],
     )
-    layers = sorted({row[0] for row in flags})
+    positions = sorted({row[0] for row in flags})
     n_velocity = flags[0][3] - 1
-    matrix = np.zeros((len(layers), n_velocity), dtype=bool)
-    for layer, index, is_critical, _ in flags:
+    matrix = np.zeros((len(positions), n_velocity), dtype=bool)
+    for position, index, is_critical, _ in flags:
         if index < n_velocity:
-            matrix[layers.index(layer), index] = is_critical
-    offsets = dict(
-        ((layer, permutation), offset)
-        for layer, permutation, offset in query(
-            warehouse,
-            "select layer, permutation, hash(?, ?, layer, permutation::integer, 42) % ?"
-            " from (select distinct layer from int_layer_series_flagged"
-            "       where run_id = ? and metric = ?)"
-            " cross join range(200) as p (permutation)",
-            [run_id, metric, n_velocity, run_id, metric],
-        )
-    )
+            matrix[positions.index(position), index] = is_critical
+    offsets = shift_offsets(run_id, metric, len(positions), n_velocity, NullModelSettings())
     maxima, coordinated = [], []
-    for permutation in range(200):
+    for permutation_offsets in offsets:
         shifted = np.stack(
             [
-                np.roll(matrix[position], int(offsets[(layer, permutation)]))
-                for position, layer in enumerate(layers)
+                np.roll(row, int(offset))
+                for row, offset in zip(matrix, permutation_offsets, strict=True)
             ]
         )
-        share = shifted.sum(axis=0) / len(layers)
+        share = shifted.sum(axis=0) / len(positions)
         maxima.append(share.max())
         coordinated.append(int((share >= 0.5).sum()))
     return float(np.mean(maxima)), float(np.mean(coordinated))
@@ -93,8 +85,7 @@ def test_coordination_null_model_matches_a_direct_computation(
     row = query(
         shared_corrected_warehouse,
         "select max_coordination_null_mean, coordinated_periods_null_mean, n_permutations,"
-        " max_coordination, max_coordination_p_value from critical_periods"
-        " where run_id = ? and metric = ?",
+        " max_coordination_p_value from critical_periods where run_id = ? and metric = ?",
         [run_id, metric],
     )[0]
     expected_max, expected_coordinated = null_model_by_hand(
@@ -103,7 +94,24 @@ def test_coordination_null_model_matches_a_direct_computation(
     assert row[0] == pytest.approx(expected_max, rel=1e-12)
     assert row[1] == pytest.approx(expected_coordinated, rel=1e-12)
     assert row[2] == 200
-    assert 1 / 201 <= row[4] <= 1
+    assert 1 / 201 <= row[3] <= 1
+
+
+def test_null_model_sees_the_observed_figures_of_the_sql(shared_corrected_warehouse: Path) -> None:
+    """The Python step's unshifted coordination equals the SQL's: same flags, same maths."""
+    assert query(
+        shared_corrected_warehouse,
+        "select count(*) from int_coordination_null_model as null_model"
+        " inner join critical_periods using (run_id, metric)"
+        " where null_model.observed_max_coordination != critical_periods.max_coordination"
+        " or null_model.observed_coordinated_periods"
+        " != critical_periods.num_coordinated_periods",
+    ) == [(0,)]
+
+
+def test_permutation_p_value_counts_ties_as_extreme() -> None:
+    assert permutation_p_value(np.array([0.1, 0.5, 0.5, 0.9]), 0.5) == 4 / 5
+    assert permutation_p_value(np.array([0.1, 0.2]), 0.9) == 1 / 3
 
 
 def test_mean_coordination_is_chance_level_by_construction(

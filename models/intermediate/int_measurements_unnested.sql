@@ -23,33 +23,30 @@ tidy_losses as (
     select * from {{ ref('stg_tidy_runs__losses') }}
 ),
 
+layer_entries as (
+    select * from {{ ref('stg_training_runs__layer_entries') }}
+),
+
 changed_documents as (
     select * from documents
     {{- only_new_run_versions('documents', 'file_version') }}
 ),
 
-ndt_measurements as (
-    select
-        run_id,
-        {{ derived_run_version('file_version') }} as run_version,
-        unnest(measurements) as measurement,
-        generate_subscripts(measurements, 1) - 1 as measurement_index
-    from changed_documents
-    where source_format = 'ndt_json'
-),
-
 ndt_texts as (
     select
-        run_id,
-        run_version,
-        measurement_index,
-        -- JSON text: numbers as written, strings in quotes; NULL when missing or null.
-        measurement.step::varchar as step_text,
-        measurement.loss::varchar as loss_text,
+        changed_documents.run_id,
+        {{ derived_run_version('changed_documents.file_version') }} as run_version,
+        layer_entries.measurement_index,
+        any_value(layer_entries.step_text) as step_text,
+        any_value(layer_entries.loss_text) as loss_text,
         1 as n_losses,
-        measurement.layer_metrics is not null as has_layer_metrics,
-        coalesce(cardinality(measurement.layer_metrics), 0) as n_layer_entries
-    from ndt_measurements
+        bool_or(layer_entries.has_layer_metrics) as has_layer_metrics,
+        max(layer_entries.n_layer_entries) as n_layer_entries
+    from layer_entries
+    inner join changed_documents on layer_entries.file_path = changed_documents.file_path
+    where changed_documents.source_format = 'ndt_json'
+    group by
+        changed_documents.run_id, changed_documents.file_version, layer_entries.measurement_index
 ),
 
 tidy_measurements as (

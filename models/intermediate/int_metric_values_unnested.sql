@@ -20,31 +20,26 @@ tidy_metrics as (
     select * from {{ ref('stg_tidy_runs__metrics') }}
 ),
 
+run_layer_entries as (
+    select * from {{ ref('stg_training_runs__layer_entries') }}
+),
+
 changed_documents as (
     select * from documents
     {{- only_new_run_versions('documents', 'file_version') }}
 ),
 
-measurements as (
-    select
-        run_id,
-        {{ derived_run_version('file_version') }} as run_version,
-        unnest(measurements).layer_metrics as layer_metrics,
-        generate_subscripts(measurements, 1) - 1 as measurement_index
-    from changed_documents
-    where source_format = 'ndt_json'
-),
-
 layer_entries as (
     select
-        run_id,
-        run_version,
-        measurement_index,
-        unnest(map_keys(layer_metrics)) as layer,
-        unnest(map_values(layer_metrics)) as metrics,
-        -- Position of the layer within this measurement's object (file order).
-        generate_subscripts(map_keys(layer_metrics), 1) - 1 as position_in_measurement
-    from measurements
+        changed_documents.run_id,
+        {{ derived_run_version('changed_documents.file_version') }} as run_version,
+        run_layer_entries.measurement_index,
+        run_layer_entries.layer,
+        run_layer_entries.metrics,
+        run_layer_entries.position_in_measurement
+    from run_layer_entries
+    inner join changed_documents on run_layer_entries.file_path = changed_documents.file_path
+    where changed_documents.source_format = 'ndt_json' and run_layer_entries.layer is not null
 ),
 
 layer_order as (

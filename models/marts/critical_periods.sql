@@ -83,14 +83,11 @@ with_baselines as (
         null_model.max_coordination_null_mean,
         observed.max_coordination - null_model.max_coordination_null_mean
             as max_coordination_excess,
-        {{ permutation_p_value('null_model.null_max_coordination', 'observed.max_coordination') }}
-            as max_coordination_p_value,
+        null_model.max_coordination_p_value,
         null_model.coordinated_periods_null_mean,
         observed.num_coordinated_periods - null_model.coordinated_periods_null_mean
             as coordinated_periods_excess,
-        {{ permutation_p_value(
-            'null_model.null_coordinated_periods', 'observed.num_coordinated_periods'
-        ) }} as coordinated_periods_p_value,
+        null_model.coordinated_periods_p_value,
         observed.loss_correlation - observed.loss_drop_base_rate as loss_coupling_lift,
         {{ binomial_upper_tail(
             'observed.n_critical_union_loss_drops',

@@ -7,8 +7,9 @@
         post_hook="{{ delete_removed_run_files() }}",
     )
 }}
--- Each run file read once and parsed into typed, still nested, measurements. Incremental:
--- only new or changed files are read; leaf values stay JSON so that bad values can be named.
+-- One row per run file: is it a readable run, and its top-level fields. Incremental: only new
+-- or changed files are read. The measurements themselves are streamed by
+-- stg_training_runs__layer_entries (a whole run held as one nested value costs megabytes).
 
 {%- set changed_paths = changed_run_file_paths() if is_incremental() and execute else none %}
 
@@ -66,21 +67,16 @@ parsed as (
         file_path,
         content_text,
         read_problem,
-        -- One parse per file; try() turns a malformed file into NULL, diagnosed below.
+        -- try() turns a malformed file into NULL, diagnosed below.
         try(from_json(content_text, '{
             "arch_name": "JSON",
             "dataset_name": "JSON",
             "num_steps": "JSON",
             "measurement_interval": "JSON",
             "final_accuracy": "JSON",
-            "elapsed_time": "JSON",
-            "measurements": [{
-                "step": "JSON",
-                "epoch": "JSON",
-                "loss": "JSON",
-                "layer_metrics": "MAP(VARCHAR, MAP(VARCHAR, JSON))"
-            }]
-        }')) as document  -- noqa: RF04
+            "elapsed_time": "JSON"
+        }')) as document,  -- noqa: RF04
+        try(json_type(content_text, '$.measurements')) as measurements_type
     from contents
 ),
 
@@ -88,9 +84,11 @@ diagnosed as (
     select
         file_path,
         document,
-        -- Diagnostics run only for the (rare) files that did not parse into runs.
+        -- Diagnostics run only for the (rare) files that did not parse into runs: CASE
+        -- evaluates lazily, so a good file costs no second pass over its text.
         case
             when read_problem is not null then read_problem
+            when document is not null and measurements_type = 'ARRAY' then null
             when trim(content_text, e' \t\r\n') = '' then 'empty_file: the file has no content'
             when document is null or not json_valid(content_text)
                 then 'invalid_json: not valid JSON (truncated, or not JSON at all)'
@@ -98,11 +96,10 @@ diagnosed as (
                 then
                     'wrong_shape: top level is ' || json_type(content_text)
                     || ', expected an object'
-            when document.measurements is null
-                then
-                    'wrong_shape: "measurements" is '
-                    || coalesce(json_type(content_text, '$.measurements'), 'missing')
-                    || ', expected an array of measurements'
+            else
+                'wrong_shape: "measurements" is '
+                || coalesce(measurements_type, 'missing')
+                || ', expected an array of measurements'
         end as file_problem
     from parsed
 ),
@@ -112,7 +109,6 @@ attributes as (
     select
         diagnosed.file_path,
         diagnosed.file_problem,
-        diagnosed.document.measurements,
         diagnosed.document.arch_name as arch_name_json,
         diagnosed.document.dataset_name as dataset_name_json,
         diagnosed.document.num_steps as num_steps_json,
@@ -240,10 +236,7 @@ documents as (
         flagged_attributes.measurement_interval,
         flagged_attributes.final_accuracy,
         flagged_attributes.elapsed_time_seconds,
-        flagged_attributes.invalid_fields,
-        case
-            when flagged_attributes.file_problem is null then flagged_attributes.measurements
-        end as measurements
+        flagged_attributes.invalid_fields
     from flagged_attributes
     inner join files on flagged_attributes.file_path = files.file_path
 )
