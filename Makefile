@@ -32,13 +32,13 @@ demo: $(INSTALLED)
 
 build: $(INSTALLED)
 	@if [ "$(RUNS)" = "$(DEMO_RUNS)" ] && [ ! -d "$(DEMO_RUNS)" ]; then $(MAKE) --no-print-directory demo; fi
-	$(DBT) build
+	$(DBT) build --exclude-resource-type unit_test
 
 export: $(INSTALLED)
 	$(PYTHON) -m python_steps.exports --warehouse "$(WAREHOUSE_PATH)" --out "$(EXPORT_DIR)"
 
 charts: $(INSTALLED)
-	$(PYTHON) -m python_steps.charts --warehouse "$(WAREHOUSE_PATH)" --out "$(CHARTS_DIR)"
+	$(PYTHON) -m python_steps.charts --warehouse "$(WAREHOUSE_PATH)" --out "$(CHARTS_DIR)" $(CHARTS_ARGS)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check python_steps models tests benchmarks
