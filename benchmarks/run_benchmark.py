@@ -168,8 +168,13 @@ def dbt(
     cmd = [
         str(DBT),
         command,
-        # As `make run` builds: unit tests check the code and run in `make test`.
-        *(["--exclude-resource-type", "unit_test"] if command == "build" else []),
+        # As `make run` builds (Makefile DBT_BUILD_ARGS): unit tests and the integrity scans
+        # of the largest tables run in `make test`.
+        *(
+            ["--exclude-resource-type", "unit_test", "--exclude", "tag:integrity"]
+            if command == "build"
+            else []
+        ),
         "--target-path",
         str(target),
         "--log-path",

@@ -37,18 +37,24 @@
     {%- endif %}
 {%- endmacro %}
 
-{% macro changed_run_file_paths() -%}
-    {#- Paths of uncompressed run files that are new or changed since the last build. -#}
-    {%- set changed_sql -%}
+{% macro run_file_paths_to_read() -%}
+    {#- Uncompressed run files to read this build: all of them, or in an incremental build
+        the new and changed ones. Compiled into the SQL as escaped literals. -#}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set paths_sql -%}
         select files.file_path
         from {{ ref('stg_training_runs__files') }} as files
-        anti join {{ this }} as loaded
-            on files.file_path = loaded.file_path
-            and files.file_version = loaded.file_version
+        {%- if is_incremental() %}
+            anti join {{ this }} as loaded
+                on files.file_path = loaded.file_path
+                and files.file_version = loaded.file_version
+        {%- endif %}
         where not files.is_compressed
         order by files.file_path
     {%- endset -%}
-    {{ return(run_query(changed_sql).columns[0].values() | list) }}
+    {{ return(run_query(paths_sql).columns[0].values() | list) }}
 {%- endmacro %}
 
 {% macro delete_removed_run_files() -%}
@@ -63,6 +69,10 @@
 
 {% macro parsed_run_file_paths() -%}
     {#- Run files without a file-level problem that are new or changed since the last build. -#}
+    {#- (Compiling without a build, as a linter does, finds no documents table yet.) -#}
+    {%- if load_relation(ref('stg_training_runs__documents')) is none -%}
+        {{ return([]) }}
+    {%- endif -%}
     {%- set paths_sql -%}
         select documents.file_path
         from {{ ref('stg_training_runs__documents') }} as documents

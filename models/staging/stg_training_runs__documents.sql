@@ -11,7 +11,7 @@
 -- or changed files are read. The measurements themselves are streamed by
 -- stg_training_runs__layer_entries (a whole run held as one nested value costs megabytes).
 
-{%- set changed_paths = changed_run_file_paths() if is_incremental() and execute else none %}
+{%- set paths = run_file_paths_to_read() %}
 
 with files as (
     select * from {{ ref('stg_training_runs__files') }}
@@ -22,24 +22,25 @@ compressed_documents as (
 ),
 
 uncompressed_contents as (
+    -- The build's files are listed by name (escaped literals) and read in batches of 256:
+    -- DuckDB hands a scan's rows over in chunks of up to 2,048, and 2,048 whole run files
+    -- at once would not fit the memory limit. (A glob filtered by name reads far slower.)
+    {%- for batch in paths | batch(256) %}
+        select
+            filename as file_path,
+            -- try(): bytes that are not UTF-8 become NULL instead of failing every file.
+            try(decode(content)) as content_text,
+            case
+                when try(decode(content)) is null then 'unreadable: not UTF-8 text'
+            end as read_problem
+        from read_blob({{ string_list_literal(batch) }})
+        union all
+    {%- endfor %}
     select
-        filename as file_path,
-        -- try(): bytes that are not UTF-8 become NULL instead of failing every file.
-        try(decode(content)) as content_text,
-        case
-            when try(decode(content)) is null then 'unreadable: not UTF-8 text'
-        end as read_problem
-    from {{ source('training_runs', 'run_files') }}
-    where
-        ends_with(filename, '.json')
-        {%- if changed_paths is not none %}
-            -- Constant file names let DuckDB skip reading every unchanged file.
-            and filename in (
-                {%- if changed_paths | length == 0 %} null
-                {%- else %} {{ string_list_literal(changed_paths)[1:-1] }}
-                {%- endif %}
-            )
-        {%- endif %}
+        null::varchar as file_path,
+        null::varchar as content_text,
+        null::varchar as read_problem
+    where false
 ),
 
 changed_compressed_contents as (

@@ -7,41 +7,65 @@
     )
 }}
 -- One row per run file, measurement and layer entry (a measurement without layers keeps one
--- row with a NULL layer): the file's measurements streamed row by row, never held whole.
--- The file list is computed per build (new or changed files that parsed), so the files are
--- read here with read_json rather than through a declared source.
+-- row with a NULL layer). Only files that parsed cleanly in stg_training_runs__documents and
+-- are new or changed are read: their names are listed in the SQL (escaped literals), in
+-- batches of 32 so that a few hundred megabytes of nested measurements are in flight at most.
 
-{%- set paths = parsed_run_file_paths() if execute else [] %}
+{%- set paths = parsed_run_file_paths() %}
+{%- set uncompressed_paths = [] %}
+{%- set compressed_paths = [] %}
+{%- for path in paths %}
+    {%- do (compressed_paths if path.endswith('.json.gz') else uncompressed_paths).append(path) %}
+{%- endfor %}
 
 with documents as (
     select * from {{ ref('stg_training_runs__documents') }}
 ),
 
-run_measurements as (
-    select
-        filename as file_path,
-        measurements
-    from {{ read_run_measurements(paths) }}
+compressed_documents as (
+    select * from {{ ref('stg_training_runs__compressed_documents') }}
 ),
 
-measurement_texts as (
+contents as (
+    {%- for batch in uncompressed_paths | batch(32) %}
+        select
+            filename as file_path,
+            decode(content) as content_text
+        from read_blob({{ string_list_literal(batch) }})
+        union all
+    {%- endfor %}
     select
         file_path,
-        unnest(measurements) as measurement_text,
-        generate_subscripts(measurements, 1) - 1 as measurement_index
-    from run_measurements
+        content_text
+    from compressed_documents
+    where file_path in (
+        {%- if compressed_paths | length == 0 %} null
+        {%- else %} {{ string_list_literal(compressed_paths)[1:-1] }}
+        {%- endif %}
+    )
+),
+
+run_measurements as (
+    -- from_json is lenient: a measurement that is not an object, or names a layer twice,
+    -- gives NULL fields that load_issues names, instead of failing the build.
+    select
+        file_path,
+        from_json(content_text, '{
+            "measurements": [{
+                "step": "JSON",
+                "loss": "JSON",
+                "layer_metrics": "MAP(VARCHAR, MAP(VARCHAR, JSON))"
+            }]
+        }').measurements as measurements
+    from contents
 ),
 
 measurements as (
     select
         file_path,
-        measurement_index,
-        from_json(measurement_text, '{
-            "step": "JSON",
-            "loss": "JSON",
-            "layer_metrics": "MAP(VARCHAR, MAP(VARCHAR, JSON))"
-        }') as measurement
-    from measurement_texts
+        unnest(measurements) as measurement,
+        generate_subscripts(measurements, 1) - 1 as measurement_index
+    from run_measurements
 ),
 
 measurement_fields as (
