@@ -86,108 +86,90 @@ derivatives as (
 ),
 
 layer_moments as (
-    -- Two-pass moments, as numpy computes them.
+    -- Whole-layer statistics as window aggregates over the layer's partition: no group-by
+    -- state (a quantile keeps every value) and no join back, so large builds can spill.
     select
-        run_id,
-        metric,
-        layer,
-        avg(value) as mean_value,
-        avg(velocity) as mean_velocity,
-        median(velocity) as median_velocity,
-        quantile_cont(abs(velocity), {{ var('critical_percentile') }})
+        *,
+        avg(value) over layer_series as mean_value,
+        avg(velocity) over layer_series as mean_velocity,
+        median(velocity) over layer_series as median_velocity,
+        quantile_cont(abs(velocity), {{ var('critical_percentile') }}) over layer_series
             as velocity_threshold,
-        quantile_cont(abs(acceleration), {{ var('critical_percentile') }})
+        quantile_cont(abs(acceleration), {{ var('critical_percentile') }}) over layer_series
             as acceleration_threshold
     from derivatives
-    group by run_id, metric, layer
+    window layer_series as (partition by run_id, metric, layer)
 ),
 
 layer_spreads as (
     select
-        derivatives.run_id,
-        derivatives.metric,
-        derivatives.layer,
-        sqrt(avg(power(derivatives.velocity - layer_moments.mean_velocity, 2)))
-            as velocity_std,
+        *,
+        -- Two-pass standard deviation, as numpy computes it.
+        sqrt(avg(power(velocity - mean_velocity, 2)) over layer_series) as velocity_std,
         -- Robust spread of v (not in the report): 1.4826 MAD, or 1.2533 mean absolute
         -- deviation when more than half the velocities equal the median (integer metrics).
         coalesce(
-            nullif(1.4826 * median(abs(derivatives.velocity - layer_moments.median_velocity)), 0),
-            1.2533 * avg(abs(derivatives.velocity - layer_moments.median_velocity))
+            nullif(1.4826 * median(abs(velocity - median_velocity)) over layer_series, 0),
+            1.2533 * avg(abs(velocity - median_velocity)) over layer_series
         ) as velocity_robust_scale
-    from derivatives
-    inner join layer_moments
-        on
-            derivatives.run_id = layer_moments.run_id
-            and derivatives.metric = layer_moments.metric
-            and derivatives.layer = layer_moments.layer
-    group by derivatives.run_id, derivatives.metric, derivatives.layer
+    from layer_moments
+    window layer_series as (partition by run_id, metric, layer)
 ),
 
 flagged as (
     select
-        derivatives.run_id,
-        derivatives.run_version,
-        derivatives.is_validity_fixture,
-        derivatives.metric,
-        derivatives.layer,
-        derivatives.layer_position,
-        derivatives.series_index,
-        derivatives.measurement_index,
-        derivatives.step,
-        derivatives.num_steps,
-        derivatives.n_measurements,
-        derivatives.value,
-        derivatives.loss,
-        derivatives.velocity,
-        derivatives.acceleration,
-        derivatives.loss_velocity,
-        layer_moments.mean_value,
+        run_id,
+        run_version,
+        is_validity_fixture,
+        metric,
+        layer,
+        layer_position,
+        series_index,
+        measurement_index,
+        step,
+        num_steps,
+        n_measurements,
+        value,
+        loss,
+        velocity,
+        acceleration,
+        loss_velocity,
+        mean_value,
         case
-            when layer_spreads.velocity_std > 0
+            when velocity_std > 0
                 then
-                    abs(derivatives.velocity - layer_moments.mean_velocity)
-                    / layer_spreads.velocity_std
+                    abs(velocity - mean_velocity)
+                    / velocity_std
         end as velocity_z_score,
         coalesce(
-            abs(derivatives.velocity - layer_moments.mean_velocity) / nullif(layer_spreads.velocity_std, 0)
+            abs(velocity - mean_velocity) / nullif(velocity_std, 0)
             > {{ var('jump_z_threshold') }},
             false
         ) as is_jump,
         coalesce(
-            abs(derivatives.velocity - layer_moments.median_velocity)
-            / nullif(layer_spreads.velocity_robust_scale, 0)
+            abs(velocity - median_velocity)
+            / nullif(velocity_robust_scale, 0)
             > {{ var('robust_jump_z_threshold') }},
             false
         ) as is_robust_jump,
-        abs(derivatives.speed_window_end_value - derivatives.speed_window_start_value)
+        abs(speed_window_end_value - speed_window_start_value)
         / (
-            least(derivatives.n_measurements, derivatives.series_index + 3)
-            - greatest(0, derivatives.series_index - 2)
+            least(n_measurements, series_index + 3)
+            - greatest(0, series_index - 2)
         ) as speed,
-        coalesce(abs(derivatives.velocity) > layer_moments.velocity_threshold, false)
+        coalesce(abs(velocity) > velocity_threshold, false)
             as is_critical,
-        coalesce(abs(derivatives.acceleration) > layer_moments.acceleration_threshold, false)
+        coalesce(abs(acceleration) > acceleration_threshold, false)
             as is_transition,
-        derivatives.window_variance,
+        window_variance,
         -- Which windows 1.1 examines: reference never looks at the last full window.
-        derivatives.is_full_window
-        and derivatives.series_index
-        <= derivatives.n_measurements - {{ window }}{{ ' - 1' if is_reference else '' }}
+        is_full_window
+        and series_index
+        <= n_measurements - {{ window }}{{ ' - 1' if is_reference else '' }}
             as is_examined_window,
-        derivatives.window_variance
-        < power({{ var('stabilization_fraction') }} * layer_moments.mean_value, 2) as is_stable_window
-    from derivatives
-    inner join layer_moments
-        on
-            derivatives.run_id = layer_moments.run_id
-            and derivatives.metric = layer_moments.metric
-            and derivatives.layer = layer_moments.layer
-    inner join layer_spreads
-        on
-            derivatives.run_id = layer_spreads.run_id
-            and derivatives.metric = layer_spreads.metric
-            and derivatives.layer = layer_spreads.layer
+        window_variance
+        < power({{ var('stabilization_fraction') }} * mean_value, 2) as is_stable_window
+    from layer_spreads
 )
 
 select * from flagged
