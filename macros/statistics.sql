@@ -14,7 +14,7 @@
                     lgamma({{ trials }} + 1) - lgamma(tail.k + 1) - lgamma({{ trials }} - tail.k + 1)
                     + tail.k * ln({{ probability }})
                     + ({{ trials }} - tail.k) * ln(1 - {{ probability }})
-                )))
+                ) order by tail.k))
             end
         from range({{ successes }}, {{ trials }} + 1) as tail (k)
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from tests.conftest import query
+from tests.conftest import build_warehouse, query
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +92,29 @@ def test_planted_bursts_are_coordinated(demo_warehouse: Path, ground_truth: dict
     ]
     assert bursts
     assert set(bursts) <= coordinated
+
+
+def test_two_builds_give_the_same_bits(
+    demo_warehouse: Path, demo_runs: Path, tmp_path: Path
+) -> None:
+    """Rebuilding the same runs reproduces every analysed figure bit for bit."""
+    again = build_warehouse(tmp_path / "again", demo_runs)
+    tables = {
+        "jumps": "run_id, metric, layer, measurement_index",
+        "critical_periods": "run_id, metric",
+        "layer_stabilization": "run_id, metric, layer",
+        "convergence_order": "run_id, metric",
+        "step_coordination": "run_id, metric, measurement_index",
+        "detector_validity": "detector, fixture",
+    }
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{demo_warehouse}' as first_build (read_only)")
+        connection.execute(f"attach '{again}' as second_build (read_only)")
+        for table, keys in tables.items():
+            differing = connection.execute(
+                f"select count(*) from (select * from first_build.main.{table}"
+                f" except select * from second_build.main.{table})"
+            ).fetchone()
+            total = connection.execute(f"select count(*) from first_build.main.{table}").fetchone()
+            assert differing == (0,), (table, keys)
+            assert total is not None and total[0] > 0

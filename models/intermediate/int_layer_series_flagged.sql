@@ -98,7 +98,12 @@ layer_moments as (
         quantile_cont(abs(acceleration), {{ var('critical_percentile') }}) over layer_series
             as acceleration_threshold
     from derivatives
-    window layer_series as (partition by run_id, metric, layer)
+    -- Ordered full frames: the sums then combine in series order, so every build gives the
+    -- same bits (an unordered partition sums in whatever order the threads deliver rows).
+    window layer_series as (
+        partition by run_id, metric, layer order by series_index
+        rows between unbounded preceding and unbounded following
+    )
 ),
 
 layer_spreads as (
@@ -113,7 +118,12 @@ layer_spreads as (
             1.2533 * avg(abs(velocity - median_velocity)) over layer_series
         ) as velocity_robust_scale
     from layer_moments
-    window layer_series as (partition by run_id, metric, layer)
+    -- Ordered full frames: the sums then combine in series order, so every build gives the
+    -- same bits (an unordered partition sums in whatever order the threads deliver rows).
+    window layer_series as (
+        partition by run_id, metric, layer order by series_index
+        rows between unbounded preceding and unbounded following
+    )
 ),
 
 flagged as (

@@ -14,13 +14,13 @@ run_figures as (
         arch_family,
         metric,
         count(*) as n_runs,
-        avg(total_critical_steps) as mean_critical_steps,
-        avg(total_transitions) as mean_transitions,
-        avg(mean_coordination) as mean_coordination,
-        avg(max_coordination) as mean_max_coordination,
-        avg(loss_correlation) as mean_loss_correlation,
-        avg(loss_drop_base_rate) as mean_loss_drop_base_rate,
-        avg(max_coordination_null_mean) as mean_max_coordination_null,
+        avg(total_critical_steps order by run_id) as mean_critical_steps,
+        avg(total_transitions order by run_id) as mean_transitions,
+        avg(mean_coordination order by run_id) as mean_coordination,
+        avg(max_coordination order by run_id) as mean_max_coordination,
+        avg(loss_correlation order by run_id) as mean_loss_correlation,
+        avg(loss_drop_base_rate order by run_id) as mean_loss_drop_base_rate,
+        avg(max_coordination_null_mean order by run_id) as mean_max_coordination_null,
         count(*) filter (where is_strong) as n_strong_runs
     from critical_periods
     group by arch_family, metric
@@ -33,8 +33,8 @@ jump_figures as (
         count(*) as n_jumps,
         count(*) filter (where is_numerical_noise) as n_noise_jumps,
         count(distinct run_id) as n_runs_with_jumps,
-        avg(magnitude) as mean_jump_magnitude,
-        avg(speed) as mean_jump_speed
+        avg(magnitude order by run_id, layer, measurement_index) as mean_jump_magnitude,
+        avg(speed order by run_id, layer, measurement_index) as mean_jump_speed
     from jumps
     group by arch_family, metric
 ),

@@ -23,7 +23,8 @@ layer_totals as (
         count(*) as n_layers,
         sum(n_critical_steps)::bigint as total_critical_steps,
         sum(n_transitions)::bigint as total_transitions,
-        avg(loss_drop_fraction) as loss_correlation
+        -- Ordered aggregates: sums combine in one order, so every build gives the same bits.
+        avg(loss_drop_fraction order by layer_position) as loss_correlation
     from layer_summaries
     where not is_validity_fixture
     group by run_id, metric
@@ -36,7 +37,7 @@ coordination_totals as (
         count(*) as n_measurements,
         count(*) filter (where is_coordinated) as num_coordinated_periods,
         max(coordination) as max_coordination,
-        avg(coordination) as mean_coordination,
+        avg(coordination order by series_index) as mean_coordination,
         -- Chance level of the loss coupling: the share of all steps where the loss falls.
         count(*) filter (where loss_velocity < 0) / count(loss_velocity) as loss_drop_base_rate,
         -- Steps where any layer is critical, and how many of them see the loss fall: the
