@@ -2,10 +2,15 @@
   Per-run incremental refresh.
 
   Every per-run model stores a `run_version` per run: a hash of the version of the input it
-  was computed from, of the model's own SQL and of the analysis settings. A build recomputes
-  only the runs whose version changed (a new or edited file, edited SQL, other settings),
-  replaces their rows (delete+insert on run_id) and drops the rows of runs that are gone.
-  `dbt build --full-refresh` gives the same tables.
+  was computed from, of the model's own SQL and, for the analysis models, of the analysis
+  settings. A build recomputes only the runs whose version changed (a new or edited file,
+  edited SQL, other settings), replaces their rows (delete+insert on run_id) and drops the
+  rows of runs that are gone. `dbt build --full-refresh` gives the same tables.
+
+  Parse once, analyse many times: the loading models (models/intermediate/loading) version
+  their rows without the analysis settings (`with_settings=false`), so changing
+  `analysis_mode` or a threshold recomputes the analyses from the parsed values and reads no
+  run file.
 -#}
 
 {% macro analysis_settings() -%}
@@ -20,11 +25,12 @@
     {%- for name in names %}{{ name }}={{ var(name) }};{% endfor -%}
 {%- endmacro %}
 
-{% macro derived_run_version(upstream_version) -%}
-    md5({{ upstream_version }} || '{{ local_md5(model.raw_code ~ analysis_settings()) }}')
+{% macro derived_run_version(upstream_version, with_settings=true) -%}
+    {%- set model_key = model.raw_code ~ (analysis_settings() if with_settings else '') -%}
+    md5({{ upstream_version }} || '{{ local_md5(model_key) }}')
 {%- endmacro %}
 
-{% macro only_new_run_versions(alias, upstream_version_column='run_version') -%}
+{% macro only_new_run_versions(alias, upstream_version_column='run_version', with_settings=true) -%}
     {#- Incremental builds skip the runs whose current version this model already holds. -#}
     {%- if is_incremental() %}
         where not exists (
@@ -32,7 +38,7 @@
             where
                 loaded.run_id = {{ alias }}.run_id
                 and loaded.run_version
-                = {{ derived_run_version(alias ~ '.' ~ upstream_version_column) }}
+                = {{ derived_run_version(alias ~ '.' ~ upstream_version_column, with_settings) }}
         )
     {%- endif %}
 {%- endmacro %}
@@ -71,12 +77,12 @@
 {% macro parsed_run_file_paths() -%}
     {#- Run files without a file-level problem that are new or changed since the last build. -#}
     {#- (Compiling without a build, as a linter does, finds no documents table yet.) -#}
-    {%- if load_relation(ref('stg_training_runs__documents')) is none -%}
+    {%- if load_relation(ref('int_ndt_documents_parsed')) is none -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set paths_sql -%}
         select documents.file_path
-        from {{ ref('stg_training_runs__documents') }} as documents
+        from {{ ref('int_ndt_documents_parsed') }} as documents
         where
             documents.file_problem is null
             {%- if is_incremental() %}
@@ -95,6 +101,6 @@
 {% macro delete_unparsed_run_files() -%}
     delete from {{ this }}
     where file_path not in (
-        select file_path from {{ ref('stg_training_runs__documents') }} where file_problem is null
+        select file_path from {{ ref('int_ndt_documents_parsed') }} where file_problem is null
     )
 {%- endmacro %}

@@ -4,16 +4,8 @@ with runs as (
     select * from {{ ref('int_runs_validated') }}
 ),
 
-load_issues as (
-    select * from {{ ref('load_issues') }}
-),
-
 issue_counts as (
-    select
-        run_id,
-        count(*) as n_load_issues
-    from load_issues
-    group by run_id
+    select * from {{ ref('int_load_issue_counts') }}
 ),
 
 final as (

@@ -16,26 +16,26 @@ with documents as (
 ),
 
 tidy_metrics as (
-    select * from {{ ref('stg_tidy_runs__metrics') }}
+    select * from {{ ref('int_tidy_metric_rows') }}
 ),
 
 tidy_losses as (
-    select * from {{ ref('stg_tidy_runs__losses') }}
+    select * from {{ ref('int_tidy_loss_rows') }}
 ),
 
 layer_entries as (
-    select * from {{ ref('stg_training_runs__layer_entries') }}
+    select * from {{ ref('int_ndt_layer_entries') }}
 ),
 
 changed_documents as (
     select * from documents
-    {{- only_new_run_versions('documents', 'file_version') }}
+    {{- only_new_run_versions('documents', 'file_version', with_settings=false) }}
 ),
 
 ndt_texts as (
     select
         changed_documents.run_id,
-        {{ derived_run_version('changed_documents.file_version') }} as run_version,
+        {{ derived_run_version('changed_documents.file_version', with_settings=false) }} as run_version,
         layer_entries.measurement_index,
         any_value(layer_entries.step_text) as step_text,
         any_value(layer_entries.loss_text) as loss_text,
@@ -52,7 +52,7 @@ ndt_texts as (
 tidy_measurements as (
     select
         tidy_metrics.run_id,
-        {{ derived_run_version('changed_documents.file_version') }} as run_version,
+        {{ derived_run_version('changed_documents.file_version', with_settings=false) }} as run_version,
         tidy_metrics.measurement_index,
         any_value(tidy_metrics.step) as step,
         nullif(min(tidy_metrics.step_text), '') as step_text,

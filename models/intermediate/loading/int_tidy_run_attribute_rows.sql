@@ -1,19 +1,8 @@
 -- One row per row of the optional tidy runs.csv (run_id, arch_name, dataset, num_steps and
 -- optionally measurement_interval, final_accuracy, elapsed_time), as text.
 
-{#- read_csv fails on a file that does not exist: find it at compile time. #}
-{%- set has_runs_csv = false %}
-{%- if execute %}
-    {%- set present_sql -%}
-        select count(*)
-        from read_blob({{ glob_literal(runs_path()) }})
-        where size > 0 and parse_filename(filename) = 'runs.csv'
-    {%- endset %}
-    {%- set has_runs_csv = run_query(present_sql).columns[0].values()[0] > 0 %}
-{%- endif %}
-
 with tidy_files as (
-    select * from {{ ref('stg_tidy_runs__files') }}
+    select * from {{ ref('int_tidy_files_checked') }}
 ),
 
 empty_rows as (
@@ -31,24 +20,19 @@ empty_rows as (
     where false
 ),
 
-{%- if has_runs_csv %}
-
 runs_csv_rows as (
     select
         'runs.csv' as file_name,
         columns(
-            '(?i)^(run_id|arch_name|dataset|dataset_name|num_steps|measurement_interval|final_accuracy|elapsed_time)$'
+            '(?i)^(run_id|arch_name|dataset|dataset_name|num_steps|measurement_interval|final_accuracy|elapsed_time)$'  -- noqa: LT05
         )
-    from {{ source('tidy_runs', 'runs_csv') }}
+    from {{ ref('stg_tidy_runs__runs_csv') }}
 ),
-{%- endif %}
 
 file_rows as (
     select * from empty_rows
-    {%- if has_runs_csv %}
-        union all by name
-        select * from runs_csv_rows
-    {%- endif %}
+    union all by name
+    select * from runs_csv_rows
 ),
 
 loadable_rows as (

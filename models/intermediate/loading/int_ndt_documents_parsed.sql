@@ -9,7 +9,7 @@
 }}
 -- One row per run file: is it a readable run, and its top-level fields. Incremental: only new
 -- or changed files are read. The measurements themselves are streamed by
--- stg_training_runs__layer_entries (a whole run held as one nested value costs megabytes).
+-- int_ndt_layer_entries (a whole run held as one nested value costs megabytes).
 
 {%- set paths = run_file_paths_to_read() %}
 

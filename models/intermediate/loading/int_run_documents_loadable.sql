@@ -4,11 +4,11 @@
 -- x.json.gz, or a tidy run id that is also a JSON run, loads neither: load_issues names both).
 
 with ndt_documents as (
-    select * from {{ ref('stg_training_runs__documents') }}
+    select * from {{ ref('int_ndt_documents_parsed') }}
 ),
 
 tidy_documents as (
-    select * from {{ ref('stg_tidy_runs__documents') }}
+    select * from {{ ref('int_tidy_documents') }}
 ),
 
 documents as (

@@ -17,22 +17,22 @@ with documents as (
 ),
 
 tidy_metrics as (
-    select * from {{ ref('stg_tidy_runs__metrics') }}
+    select * from {{ ref('int_tidy_metric_rows') }}
 ),
 
 run_layer_entries as (
-    select * from {{ ref('stg_training_runs__layer_entries') }}
+    select * from {{ ref('int_ndt_layer_entries') }}
 ),
 
 changed_documents as (
     select * from documents
-    {{- only_new_run_versions('documents', 'file_version') }}
+    {{- only_new_run_versions('documents', 'file_version', with_settings=false) }}
 ),
 
 layer_entries as (
     select
         changed_documents.run_id,
-        {{ derived_run_version('changed_documents.file_version') }} as run_version,
+        {{ derived_run_version('changed_documents.file_version', with_settings=false) }} as run_version,
         run_layer_entries.measurement_index,
         run_layer_entries.layer,
         run_layer_entries.metrics,
@@ -112,7 +112,7 @@ ndt_checked as (
 tidy_entries as (
     select
         tidy_metrics.run_id,
-        {{ derived_run_version('changed_documents.file_version') }} as run_version,
+        {{ derived_run_version('changed_documents.file_version', with_settings=false) }} as run_version,
         tidy_metrics.measurement_index,
         tidy_metrics.layer,
         tidy_metrics.layer_position,

@@ -1,26 +1,12 @@
 -- One row per row of the tidy losses file (losses.parquet and/or losses.csv), typed. The loss
 -- of a measurement is matched on run id and step by the loading models.
 
-{%- set losses_sources = {'losses.parquet': 'losses_parquet', 'losses.csv': 'losses_csv'} %}
-{#- read_parquet/read_csv fail on a file that does not exist: find the files at compile time. #}
-{%- set present_files = [] %}
-{%- if execute %}
-    {%- set present_sql -%}
-        select parse_filename(filename)
-        from read_blob({{ glob_literal(runs_path()) }})
-        where
-            size > 0
-            and list_contains({{ string_list_literal(losses_sources.keys() | list) }}, parse_filename(filename))
-    {%- endset %}
-    {%- set present_files = run_query(present_sql).columns[0].values() | list %}
-{%- endif %}
-
 with tidy_files as (
-    select * from {{ ref('stg_tidy_runs__files') }}
+    select * from {{ ref('int_tidy_files_checked') }}
 ),
 
 empty_rows as (
-    -- The typed shape when no losses file exists.
+    -- The typed shape.
     select
         null::varchar as file_name,
         null::varchar as run_id,
@@ -29,23 +15,28 @@ empty_rows as (
     where false
 ),
 
-{%- for file_name in present_files %}
-
-{{ losses_sources[file_name] }}_rows as (
+losses_parquet_rows as (
     select
-        {{ string_literal(file_name) }} as file_name,
+        'losses.parquet' as file_name,
         -- Only the known columns; a missing one is NULL (the file is then not loaded).
         columns('(?i)^(run_id|step|loss)$')
-    from {{ source('tidy_runs', losses_sources[file_name]) }}
+    from {{ ref('stg_tidy_runs__losses_parquet') }}
 ),
-{%- endfor %}
+
+losses_csv_rows as (
+    select
+        'losses.csv' as file_name,
+        -- Only the known columns; a missing one is NULL (the file is then not loaded).
+        columns('(?i)^(run_id|step|loss)$')
+    from {{ ref('stg_tidy_runs__losses_csv') }}
+),
 
 file_rows as (
     select * from empty_rows
-    {%- for file_name in present_files %}
-        union all by name
-        select * from {{ losses_sources[file_name] }}_rows
-    {%- endfor %}
+    union all by name
+    select * from losses_parquet_rows
+    union all by name
+    select * from losses_csv_rows
 ),
 
 loadable_rows as (

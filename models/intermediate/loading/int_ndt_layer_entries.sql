@@ -7,7 +7,7 @@
     )
 }}
 -- One row per run file, measurement and layer entry (a measurement without layers keeps one
--- row with a NULL layer). Only files that parsed cleanly in stg_training_runs__documents and
+-- row with a NULL layer). Only files that parsed cleanly in int_ndt_documents_parsed and
 -- are new or changed are read: their names are listed in the SQL (escaped literals), in
 -- batches of 32 so that a few hundred megabytes of nested measurements are in flight at most.
 
@@ -19,7 +19,7 @@
 {%- endfor %}
 
 with documents as (
-    select * from {{ ref('stg_training_runs__documents') }}
+    select * from {{ ref('int_ndt_documents_parsed') }}
 ),
 
 compressed_documents as (

@@ -9,29 +9,14 @@
 -- data row number, from 1), keyed into the ndt shape: `measurement_index` = rank of the step
 -- within the run, `layer_position` = order of the layer's first appearance in the file.
 -- Values stay text, so that bad values can be named. The hooks keep the file's row order
--- for `row_number() over ()` (the profile turns insertion order off; CSV has no row-number
--- column).
-
-{%- set metrics_sources = {'metrics.parquet': 'metrics_parquet', 'metrics.csv': 'metrics_csv'} %}
-{#- read_parquet/read_csv fail on a file that does not exist: find the files at compile time. #}
-{%- set present_files = [] %}
-{%- if execute %}
-    {%- set present_sql -%}
-        select parse_filename(filename)
-        from read_blob({{ glob_literal(runs_path()) }})
-        where
-            size > 0
-            and list_contains({{ string_list_literal(metrics_sources.keys() | list) }}, parse_filename(filename))
-    {%- endset %}
-    {%- set present_files = run_query(present_sql).columns[0].values() | list %}
-{%- endif %}
+-- for the CSV staging view's `row_number() over ()` (the profile turns insertion order off).
 
 with tidy_files as (
-    select * from {{ ref('stg_tidy_runs__files') }}
+    select * from {{ ref('int_tidy_files_checked') }}
 ),
 
 empty_rows as (
-    -- The typed shape when no metrics file exists.
+    -- The typed shape.
     select
         null::varchar as file_name,
         null::bigint as file_row,
@@ -43,28 +28,30 @@ empty_rows as (
     where false
 ),
 
-{%- for file_name in present_files %}
-
-{{ metrics_sources[file_name] }}_rows as (
+metrics_parquet_rows as (
     select
-        {{ string_literal(file_name) }} as file_name,
-        {%- if file_name.endswith('.parquet') %}
-            file_row_number + 1 as file_row,
-        {%- else %}
-            row_number() over () as file_row,
-        {%- endif %}
+        'metrics.parquet' as file_name,
+        file_row,
         -- Only the known columns; a missing one is NULL (the file is then not loaded).
         columns('(?i)^(run_id|step|layer|metric|value)$')
-    from {{ source('tidy_runs', metrics_sources[file_name]) }}
+    from {{ ref('stg_tidy_runs__metrics_parquet') }}
 ),
-{%- endfor %}
+
+metrics_csv_rows as (
+    select
+        'metrics.csv' as file_name,
+        file_row,
+        -- Only the known columns; a missing one is NULL (the file is then not loaded).
+        columns('(?i)^(run_id|step|layer|metric|value)$')
+    from {{ ref('stg_tidy_runs__metrics_csv') }}
+),
 
 file_rows as (
     select * from empty_rows
-    {%- for file_name in present_files %}
-        union all by name
-        select * from {{ metrics_sources[file_name] }}_rows
-    {%- endfor %}
+    union all by name
+    select * from metrics_parquet_rows
+    union all by name
+    select * from metrics_csv_rows
 ),
 
 loadable_rows as (

@@ -20,9 +20,9 @@ metric_values as (
 
 changed_measurements as (
     select
-        * replace ({{ derived_run_version('run_version') }} as run_version)
+        * replace ({{ derived_run_version('run_version', with_settings=false) }} as run_version)
     from measurements
-    {{- only_new_run_versions('measurements') }}
+    {{- only_new_run_versions('measurements', 'run_version', with_settings=false) }}
 ),
 
 changed_runs as (

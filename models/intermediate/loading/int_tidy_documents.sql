@@ -1,17 +1,17 @@
--- One row per run in the tidy metrics file(s), shaped like stg_training_runs__documents (no
--- nested measurements: the loading models read stg_tidy_runs__metrics). Run attributes come
+-- One row per run in the tidy metrics file(s), shaped like int_ndt_documents_parsed (no
+-- nested measurements: the loading models read int_tidy_metric_rows). Run attributes come
 -- from runs.csv when it lists the run exactly once.
 
 with tidy_files as (
-    select * from {{ ref('stg_tidy_runs__files') }}
+    select * from {{ ref('int_tidy_files_checked') }}
 ),
 
 metrics as (
-    select * from {{ ref('stg_tidy_runs__metrics') }}
+    select * from {{ ref('int_tidy_metric_rows') }}
 ),
 
 run_attributes as (
-    select * from {{ ref('stg_tidy_runs__run_attributes') }}
+    select * from {{ ref('int_tidy_run_attribute_rows') }}
 ),
 
 run_claims as (
