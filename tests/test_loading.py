@@ -334,3 +334,30 @@ def test_incremental_build_equals_full_refresh(incremental_and_full: tuple[Path,
     assert_bit_equal(values, expected)
     issues = query(incremental, "select file_name, problem from load_issues order by all")
     assert issues == [("bad.json", "wrong_shape")]
+
+
+def run_results(work_dir: Path) -> set[str]:
+    """The nodes the last dbt command in work_dir ran."""
+    results = json.loads((work_dir / "target" / "run_results.json").read_text())
+    return {result["unique_id"] for result in results["results"]}
+
+
+def test_full_scan_tests_run_only_when_selected(incremental_and_full: tuple[Path, Path]) -> None:
+    incremental, _ = incremental_and_full
+    work_dir = incremental.parent
+    runs = work_dir.parent / "runs"
+    manifest = json.loads((work_dir / "target" / "manifest.json").read_text())
+    integrity = {
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "test" and "integrity" in node["tags"]
+    }
+    assert len(integrity) >= 4
+    # A plain `dbt build` (the refresh above) skips them: selectors.yml's default selector.
+    plain_build = run_results(work_dir)
+    assert any(unique_id.startswith("model.") for unique_id in plain_build)
+    assert not integrity & plain_build
+    # Selected, they run, and pass on the incrementally built tables.
+    run_dbt(work_dir, runs, command="test", extra_args=["--select", "tag:integrity"])
+    ran = {unique_id for unique_id in run_results(work_dir) if unique_id.startswith("test.")}
+    assert ran == integrity
