@@ -46,20 +46,16 @@ def model(dbt, session):
     changed_runs = shapes[["run_id"]].drop_duplicates()
     session.register("changed_runs", changed_runs)
     cells = (
-        dbt.ref("int_layer_series_flagged")
+        dbt.ref("int_layer_dynamics")
         .query(
-            "layer_series",
-            "with layer_indices as ("
-            "  select run_id, metric, layer,"
+            "layer_dynamics",
+            "select run_id, metric, layer_index, unnest(critical_indices) as series_index"
+            " from ("
+            "  select run_id, metric, critical_indices,"
             "    dense_rank() over (partition by run_id, metric order by layer_position) - 1"
             "      as layer_index"
-            "  from layer_series where series_index = 0)"
-            " select layer_series.run_id, layer_series.metric, layer_indices.layer_index,"
-            "   layer_series.series_index"
-            " from layer_series"
-            " semi join changed_runs on layer_series.run_id = changed_runs.run_id"
-            " inner join layer_indices using (run_id, metric, layer)"
-            " where layer_series.is_critical",
+            "  from layer_dynamics"
+            "  semi join changed_runs on layer_dynamics.run_id = changed_runs.run_id)",
         )
         .df()
     )

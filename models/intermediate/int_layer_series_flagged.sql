@@ -1,185 +1,124 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ delete_removed_runs('int_runs_validated') }}",
-    )
-}}
--- One row per analysed run, metric, layer and series index (complete measurements only):
--- the value, its derivatives and every per-step flag of METHODS.md 1.1-1.3.
+{{ config(materialized='view') }}
+-- One row per analysed run, metric, layer and series index: the per-step view of
+-- int_layer_dynamics (the value, its derivatives and every per-step flag of METHODS.md
+-- 1.1-1.3), computed when queried. Nothing is stored per step; filter on run_id and metric
+-- to read a few series cheaply.
 
 {%- set is_reference = var('analysis_mode') == 'reference' %}
 {%- set window = var('stabilization_window') | int %}
 
-with runs as (
-    select * from {{ ref('int_runs_validated') }}
+with layer_dynamics as (
+    select * from {{ ref('int_layer_dynamics') }}
 ),
 
-measurements as (
-    select * from {{ ref('int_measurements_validated') }}
+layer_series as (
+    select * from {{ ref('int_layer_series') }}
 ),
 
-metric_values as (
-    select * from {{ ref('int_metric_values_unnested') }}
+run_series as (
+    select * from {{ ref('int_run_series') }}
 ),
 
-changed_runs as (
-    select * from runs
-    {{- only_new_run_versions('runs') }}
-),
-
-series as (
+run_steps as (
+    -- One row per series index; the lists unnest side by side (the shorter padded with NULL).
     select
-        changed_runs.run_id,
-        {{ derived_run_version('changed_runs.run_version') }} as run_version,
-        changed_runs.is_validity_fixture,
-        changed_runs.num_steps,
-        metric_values.metric,
-        metric_values.layer,
-        metric_values.layer_position,
-        measurements.series_index,
-        measurements.measurement_index,
-        measurements.step,
-        measurements.loss,
-        metric_values.value
-    from changed_runs
-    inner join measurements on changed_runs.run_id = measurements.run_id
-    inner join metric_values
+        run_id,
+        unnest(range(n_measurements)) as series_index,
+        unnest(measurement_indices) as measurement_index,
+        unnest(steps) as step,
+        unnest(losses) as loss,
+        unnest(loss_velocities) as loss_velocity
+    from run_series
+),
+
+layer_lists as (
+    select
+        layer_dynamics.*,
+        layer_series.series_values
+    from layer_dynamics
+    inner join layer_series
         on
-            measurements.run_id = metric_values.run_id
-            and measurements.measurement_index = metric_values.measurement_index
-    where changed_runs.is_analyzed and measurements.is_complete
+            layer_dynamics.run_id = layer_series.run_id
+            and layer_dynamics.metric = layer_series.metric
+            and layer_dynamics.layer = layer_series.layer
 ),
 
-velocities as (
+layer_steps as (
+    -- The lists unnest side by side, one row per series index (shorter ones padded with NULL).
     select
-        *,
-        lead(value) over layer_order - value as velocity
-    from series
-    window layer_order as (partition by run_id, metric, layer order by series_index)
-),
-
-derivatives as (
-    select
-        *,
-        count(*) over layer_series as n_measurements,
-        -- a_i = v_(i+1) - v_i exactly as written (not x_(i+2) - 2 x_(i+1) + x_i: other rounding).
-        lead(velocity) over layer_order - velocity as acceleration,
-        lead(loss) over layer_order - loss as loss_velocity,
-        -- Endpoints of the speed window: x_b with b = max(0, i-2), x_(e-1) with e = min(n, i+3).
-        first_value(value) over (layer_order rows between 2 preceding and current row)
-            as speed_window_start_value,
-        last_value(value) over (layer_order rows between current row and 2 following)
-            as speed_window_end_value,
-        -- Population variance of the stabilization window starting here (full windows only).
-        var_pop(value) over (
-            layer_order rows between current row and {{ window - 1 }} following
-        ) as window_variance,
-        count(*) over (
-            layer_order rows between current row and {{ window - 1 }} following
-        ) = {{ window }} as is_full_window
-    from velocities
-    window
-        layer_series as (partition by run_id, metric, layer),
-        layer_order as (partition by run_id, metric, layer order by series_index)
-),
-
-layer_moments as (
-    -- Whole-layer statistics as window aggregates over the layer's partition: no group-by
-    -- state (a quantile keeps every value) and no join back, so large builds can spill.
-    select
-        *,
-        avg(value) over layer_series as mean_value,
-        avg(velocity) over layer_series as mean_velocity,
-        median(velocity) over layer_series as median_velocity,
-        quantile_cont(abs(velocity), {{ var('critical_percentile') }}) over layer_series
-            as velocity_threshold,
-        quantile_cont(abs(acceleration), {{ var('critical_percentile') }}) over layer_series
-            as acceleration_threshold
-    from derivatives
-    -- Ordered full frames: the sums then combine in series order, so every build gives the
-    -- same bits (an unordered partition sums in whatever order the threads deliver rows).
-    window layer_series as (
-        partition by run_id, metric, layer order by series_index
-        rows between unbounded preceding and unbounded following
-    )
-),
-
-layer_spreads as (
-    select
-        *,
-        -- Two-pass standard deviation, as numpy computes it.
-        sqrt(avg(power(velocity - mean_velocity, 2)) over layer_series) as velocity_std,
-        -- Robust spread of v (not in the report): 1.4826 MAD, or 1.2533 mean absolute
-        -- deviation when more than half the velocities equal the median (integer metrics).
-        coalesce(
-            nullif(1.4826 * median(abs(velocity - median_velocity)) over layer_series, 0),
-            1.2533 * avg(abs(velocity - median_velocity)) over layer_series
-        ) as velocity_robust_scale
-    from layer_moments
-    -- Ordered full frames: the sums then combine in series order, so every build gives the
-    -- same bits (an unordered partition sums in whatever order the threads deliver rows).
-    window layer_series as (
-        partition by run_id, metric, layer order by series_index
-        rows between unbounded preceding and unbounded following
-    )
+        * exclude (series_values, critical_indices, transition_indices, jump_indices, robust_jump_indices),
+        unnest(range(n_measurements)) as series_index,
+        unnest(series_values) as value,  -- noqa: RF04
+        -- v_i = x_(i+1) - x_i; a_i = v_(i+1) - v_i (lists are 1-based).
+        unnest(list_transform(
+            range(n_measurements - 1), lambda i: series_values[i + 2] - series_values[i + 1]
+        )) as velocity,
+        unnest(list_transform(
+            range(n_measurements - 2),
+            lambda i: (series_values[i + 3] - series_values[i + 2])
+            - (series_values[i + 2] - series_values[i + 1])
+        )) as acceleration,
+        -- |x_(e-1) - x_b| / (e - b), b = max(0, i-2), e = min(n, i+3).
+        unnest(list_transform(
+            range(n_measurements),
+            lambda i: abs(
+                series_values[least(n_measurements, i + 3)] - series_values[greatest(0, i - 2) + 1]
+            ) / (least(n_measurements, i + 3) - greatest(0, i - 2))
+        )) as speed,
+        -- Population variance of the stabilization window starting here.
+        unnest(list_transform(
+            range(n_measurements), lambda k: list_var_pop(series_values[k + 1:k + {{ window }}])
+        )) as window_variance,
+        unnest(list_transform(
+            range(n_measurements),
+            lambda i: struct_pack(
+                is_critical := list_contains(critical_indices, i),
+                is_transition := list_contains(transition_indices, i),
+                is_jump := list_contains(jump_indices, i),
+                is_robust_jump := list_contains(robust_jump_indices, i)
+            )
+        )) as flags
+    from layer_lists
 ),
 
 flagged as (
     select
-        run_id,
-        run_version,
-        is_validity_fixture,
-        metric,
-        layer,
-        layer_position,
-        series_index,
-        measurement_index,
-        step,
-        num_steps,
-        n_measurements,
-        value,
-        loss,
-        velocity,
-        acceleration,
-        loss_velocity,
-        mean_value,
+        layer_steps.run_id,
+        layer_steps.run_version,
+        layer_steps.is_validity_fixture,
+        layer_steps.metric,
+        layer_steps.layer,
+        layer_steps.layer_position,
+        layer_steps.series_index,
+        run_steps.measurement_index,
+        run_steps.step,
+        layer_steps.num_steps,
+        layer_steps.n_measurements,
+        layer_steps.value,
+        run_steps.loss,
+        layer_steps.velocity,
+        layer_steps.acceleration,
+        run_steps.loss_velocity,
+        layer_steps.mean_value,
         case
-            when velocity_std > 0
-                then
-                    abs(velocity - mean_velocity)
-                    / velocity_std
+            when layer_steps.velocity_std > 0
+                then abs(layer_steps.velocity - layer_steps.mean_velocity) / layer_steps.velocity_std
         end as velocity_z_score,
-        coalesce(
-            abs(velocity - mean_velocity) / nullif(velocity_std, 0)
-            > {{ var('jump_z_threshold') }},
-            false
-        ) as is_jump,
-        coalesce(
-            abs(velocity - median_velocity)
-            / nullif(velocity_robust_scale, 0)
-            > {{ var('robust_jump_z_threshold') }},
-            false
-        ) as is_robust_jump,
-        abs(speed_window_end_value - speed_window_start_value)
-        / (
-            least(n_measurements, series_index + 3)
-            - greatest(0, series_index - 2)
-        ) as speed,
-        coalesce(abs(velocity) > velocity_threshold, false)
-            as is_critical,
-        coalesce(abs(acceleration) > acceleration_threshold, false)
-            as is_transition,
-        window_variance,
+        layer_steps.flags.is_jump,
+        layer_steps.flags.is_robust_jump,
+        layer_steps.speed,
+        layer_steps.flags.is_critical,
+        layer_steps.flags.is_transition,
+        layer_steps.window_variance,
         -- Which windows 1.1 examines: reference never looks at the last full window.
-        is_full_window
-        and series_index
-        <= n_measurements - {{ window }}{{ ' - 1' if is_reference else '' }}
+        layer_steps.series_index
+        <= layer_steps.n_measurements - {{ window }}{{ ' - 1' if is_reference else '' }}
             as is_examined_window,
-        window_variance
-        < power({{ var('stabilization_fraction') }} * mean_value, 2) as is_stable_window
-    from layer_spreads
+        layer_steps.window_variance
+        < power({{ var('stabilization_fraction') }} * layer_steps.mean_value, 2) as is_stable_window
+    from layer_steps
+    inner join run_steps
+        on layer_steps.run_id = run_steps.run_id and layer_steps.series_index = run_steps.series_index
 )
 
 select * from flagged

@@ -7,41 +7,45 @@
     )
 }}
 -- One row per analysed run, metric and layer: stabilization (1.1) and the layer's critical
--- periods, transitions and loss drops (1.3).
+-- periods, transitions and loss drops (1.3), read off int_layer_dynamics' sparse flags.
 
-with layer_series as (
-    select * from {{ ref('int_layer_series_flagged') }}
+with layer_dynamics as (
+    select * from {{ ref('int_layer_dynamics') }}
 ),
 
-changed_series as (
-    select * from layer_series
-    {{- only_new_run_versions('layer_series') }}
+run_series as (
+    select * from {{ ref('int_run_series') }}
+),
+
+changed_layers as (
+    select * from layer_dynamics
+    {{- only_new_run_versions('layer_dynamics') }}
 ),
 
 summaries as (
     select
-        run_id,
-        {{ derived_run_version('any_value(run_version)') }} as run_version,
-        any_value(is_validity_fixture) as is_validity_fixture,
-        metric,
-        layer,
-        any_value(layer_position) as layer_position,
-        count(*) as n_measurements,
-        min(series_index) filter (where is_examined_window and is_stable_window)
-            as stabilization_index,
-        arg_min(step, series_index) filter (where is_examined_window and is_stable_window)
-            as stabilization_step,
-        arg_min(measurement_index, series_index)
-        filter (where is_examined_window and is_stable_window)
+        changed_layers.run_id,
+        {{ derived_run_version('changed_layers.run_version') }} as run_version,
+        changed_layers.is_validity_fixture,
+        changed_layers.metric,
+        changed_layers.layer,
+        changed_layers.layer_position,
+        changed_layers.n_measurements,
+        changed_layers.stabilization_index,
+        run_series.steps[changed_layers.stabilization_index + 1] as stabilization_step,
+        run_series.measurement_indices[changed_layers.stabilization_index + 1]
             as stabilization_measurement_index,
-        count(*) filter (where is_critical) as n_critical_steps,
-        count(*) filter (where is_transition) as n_transitions,
-        count(*) filter (where is_critical and loss_velocity < 0) as n_critical_loss_drops,
-        count(*) filter (where loss_velocity is not null) as n_loss_steps,
-        count(*) filter (where loss_velocity < 0) as n_loss_drops,
-        count(*) filter (where is_jump) as n_jumps
-    from changed_series
-    group by run_id, metric, layer
+        len(changed_layers.critical_indices) as n_critical_steps,
+        len(changed_layers.transition_indices) as n_transitions,
+        len(list_filter(
+            changed_layers.critical_indices, lambda i: run_series.loss_velocities[i + 1] < 0
+        )) as n_critical_loss_drops,
+        len(run_series.loss_velocities) as n_loss_steps,
+        len(list_filter(run_series.loss_velocities, lambda loss_velocity: loss_velocity < 0))
+            as n_loss_drops,
+        len(changed_layers.jump_indices) as n_jumps
+    from changed_layers
+    inner join run_series on changed_layers.run_id = run_series.run_id
 ),
 
 with_fractions as (
