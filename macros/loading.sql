@@ -22,7 +22,7 @@
         'int_load_issues__invalid_fields', 'int_load_issues__measurements',
         'int_load_issues__values', 'int_load_issues__missing_values', 'int_load_issues__runs',
         'int_load_issues__tidy_rows', 'int_load_issues__unmatched_losses',
-        'int_load_issues__run_attributes',
+        'int_load_issues__run_attributes', 'int_load_issues__short_runs',
     ]) }}
 {%- endmacro %}
 
