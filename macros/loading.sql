@@ -8,9 +8,10 @@
         {{ return(false) }}
     {%- endif -%}
     {%- set present_sql -%}
+        {#- The one path, read literally (no listing of the folder): no row when absent. #}
         select count(*)
-        from read_blob({{ glob_literal(runs_path()) }})
-        where size > 0 and parse_filename(filename) = {{ string_literal(file_name) }}
+        from read_blob({{ string_literal(glob_escaped(runs_path() ~ '/' ~ file_name)) }})
+        where size > 0
     {%- endset -%}
     {{ return(run_query(present_sql).columns[0].values()[0] > 0) }}
 {%- endmacro %}
