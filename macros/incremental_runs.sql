@@ -58,7 +58,7 @@
                 on files.file_path = loaded.file_path
                 and files.file_version = loaded.file_version
         {%- endif %}
-        where not files.is_compressed
+        where not files.is_read_by_python and files.listing_problem is null
         order by files.file_path
     {%- endset -%}
     {{ return(run_query(paths_sql).columns[0].values() | list) }}
@@ -75,7 +75,8 @@
 {%- endmacro %}
 
 {% macro parsed_run_file_paths() -%}
-    {#- Run files without a file-level problem that are new or changed since the last build. -#}
+    {#- Run files without a file-level problem that are new or changed since the last build,
+        and that DuckDB reads (not the .json.gz files and other files Python reads). -#}
     {#- (Compiling without a build, as a linter does, finds no documents table yet.) -#}
     {%- if load_relation(ref('int_ndt_documents_parsed')) is none -%}
         {{ return([]) }}
@@ -83,8 +84,11 @@
     {%- set paths_sql -%}
         select documents.file_path
         from {{ ref('int_ndt_documents_parsed') }} as documents
+        inner join {{ ref('stg_training_runs__files') }} as files
+            on documents.file_path = files.file_path
         where
             documents.file_problem is null
+            and not files.is_read_by_python
             {%- if is_incremental() %}
                 and not exists (
                     select 1 from {{ this }} as loaded

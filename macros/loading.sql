@@ -8,9 +8,10 @@
         {{ return(false) }}
     {%- endif -%}
     {%- set present_sql -%}
+        {#- The one path, read literally (no listing of the folder): no row when absent. #}
         select count(*)
-        from read_blob({{ glob_literal(runs_path()) }})
-        where size > 0 and parse_filename(filename) = {{ string_literal(file_name) }}
+        from read_blob({{ string_literal(glob_escaped(runs_path() ~ '/' ~ file_name)) }})
+        where size > 0
     {%- endset -%}
     {{ return(run_query(present_sql).columns[0].values()[0] > 0) }}
 {%- endmacro %}
@@ -22,7 +23,7 @@
         'int_load_issues__invalid_fields', 'int_load_issues__measurements',
         'int_load_issues__values', 'int_load_issues__missing_values', 'int_load_issues__runs',
         'int_load_issues__tidy_rows', 'int_load_issues__unmatched_losses',
-        'int_load_issues__run_attributes',
+        'int_load_issues__run_attributes', 'int_load_issues__short_runs',
     ]) }}
 {%- endmacro %}
 

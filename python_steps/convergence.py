@@ -18,7 +18,16 @@ CONVERGENCE_COLUMNS = [
     "pattern",
     "n_stabilized_layers",
     "n_layers",
+    "convergence_status",
 ]
+# Why the pattern is (or is not) a finding; see convergence_status().
+CONVERGENCE_STATUSES = (
+    "determined",
+    "rho_undefined",
+    "too_few_stabilized_layers",
+    "run_too_short",
+)
+MIN_STABILIZED_LAYERS = 3
 
 
 @dataclass(frozen=True)
@@ -68,17 +77,34 @@ def classify_pattern(
     return "unclear"
 
 
+def convergence_status(
+    n_stabilized: int, n_undetermined: int, n_layers: int, rho: float | None
+) -> str:
+    """`run_too_short` when no layer's series is long enough for one stabilization window
+    (the pattern is then not a finding, whatever the mode reports); `too_few_stabilized_layers`
+    below 3; `rho_undefined` when depth or index is constant; else `determined`."""
+    if n_layers > 0 and n_undetermined == n_layers:
+        return "run_too_short"
+    if n_stabilized < MIN_STABILIZED_LAYERS:
+        return "too_few_stabilized_layers"
+    if rho is None:
+        return "rho_undefined"
+    return "determined"
+
+
 def convergence_for_run(
     layers: pd.DataFrame, mode: str, thresholds: PatternThresholds
 ) -> dict[str, object]:
-    """One run and metric: `layers` has layer, layer_position, stabilization_index."""
+    """One run and metric: `layers` has layer, layer_position, stabilization_index and
+    stabilization_status (`undetermined` when the series is shorter than the window)."""
     stabilized = layers[layers["stabilization_index"].notna()]
+    n_undetermined = int((layers["stabilization_status"] == "undetermined").sum())
     if mode == "reference":
         depths = [float(reference_layer_depth(name)) for name in stabilized["layer"]]
     else:
         depths = [float(position) for position in stabilized["layer_position"]]
     indices = [float(index) for index in stabilized["stabilization_index"]]
-    if len(stabilized) < 3:
+    if len(stabilized) < MIN_STABILIZED_LAYERS:
         if mode == "reference":
             rho, p_value = 0.0, 1.0
             pattern = classify_pattern(rho, p_value, thresholds)
@@ -93,6 +119,7 @@ def convergence_for_run(
         "pattern": pattern,
         "n_stabilized_layers": len(stabilized),
         "n_layers": len(layers),
+        "convergence_status": convergence_status(len(stabilized), n_undetermined, len(layers), rho),
     }
 
 

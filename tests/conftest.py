@@ -29,8 +29,10 @@ def run_dbt(
     dbt_vars: dict[str, object] | None = None,
     extra_args: list[str] | None = None,
     warehouse: Path | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a dbt command from the repo root against a warehouse file in `work_dir`."""
+    """Run a dbt command from the repo root against a warehouse file in `work_dir`
+    (`timeout` seconds at most: a build that hangs fails the test instead)."""
     work_dir.mkdir(parents=True, exist_ok=True)
     warehouse = warehouse or work_dir / "warehouse.duckdb"
     env = {
@@ -51,7 +53,9 @@ def run_dbt(
         json.dumps(dbt_vars or {}),
         *(extra_args or []),
     ]
-    result = subprocess.run(args, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        args, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if result.returncode != 0:
         raise DbtBuildError(
             f"dbt {command} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"

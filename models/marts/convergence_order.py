@@ -7,7 +7,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     settings = dbt.config.get("meta")
     layers = dbt.ref("layer_stabilization").project(
-        "run_id, metric, layer, layer_position, stabilization_index"
+        "run_id, metric, layer, layer_position, stabilization_index, stabilization_status"
     ).df()
     thresholds = PatternThresholds(
         rho=float(settings["pattern_rho_threshold"]),

@@ -9,6 +9,23 @@ tidy_files as (
     select * from {{ ref('int_tidy_files_checked') }}
 ),
 
+layer_entries as (
+    select * from {{ ref('int_ndt_layer_entries') }}
+),
+
+second_read_problems as (
+    -- Files that parsed, then changed or vanished before their measurements were read.
+    select
+        ndt_documents.file_name,
+        ndt_documents.run_id,
+        split_part(layer_entries.read_problem, ':', 1) as problem,
+        trim(layer_entries.read_problem[strpos(layer_entries.read_problem, ':') + 1:]) as detail,
+        'file not loaded' as consequence
+    from layer_entries
+    inner join ndt_documents on layer_entries.file_path = ndt_documents.file_path
+    where layer_entries.read_problem is not null
+),
+
 file_problems as (
     select
         file_name,
@@ -27,6 +44,8 @@ file_problems as (
         'file not loaded' as consequence
     from tidy_files
     where file_problem is not null
+    union all
+    select * from second_read_problems
 ),
 
 final as (

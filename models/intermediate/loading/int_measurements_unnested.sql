@@ -111,7 +111,6 @@ texts as (
 typed as (
     select
         *,
-        try_cast(step_text as double) as step_number,
         try_cast(loss_text as double) as loss_number
     from texts
 ),
@@ -121,19 +120,14 @@ checked as (
         run_id,
         run_version,
         measurement_index,
-        case
-            when isfinite(step_number) and step_number = floor(step_number)
-                then try_cast(step_number as bigint)
-        end as step,
+        -- Exact: steps never pass through a DOUBLE (macros/whole_numbers.sql).
+        {{ whole_number('step_text') }} as step,
         case when n_losses <= 1 and isfinite(loss_number) then loss_number end as loss,
         has_layer_metrics,
         n_layer_entries::bigint as n_layer_entries,
         case
             when step_text is null then 'missing "step" (or null)'
-            when step_number is null then 'step is not a number: ' || left(step_text, 40)
-            when not isfinite(step_number) then 'step is not finite: ' || step_text
-            when step_number != floor(step_number) then 'step is not a whole number: ' || step_text
-            when try_cast(step_number as bigint) is null then 'step is out of range: ' || step_text
+            else {{ whole_number_problem('step_text', 'step') }}
         end as step_problem,
         case
             when n_losses > 1 then 'loss is given more than once: ' || left(loss_text, 60)

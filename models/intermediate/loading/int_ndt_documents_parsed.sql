@@ -21,32 +21,11 @@ compressed_documents as (
     select * from {{ ref('stg_training_runs__compressed_documents') }}
 ),
 
-uncompressed_contents as (
-    -- The build's files are listed by name (escaped literals) and read in batches of 256:
-    -- DuckDB hands a scan's rows over in chunks of up to 2,048, and 2,048 whole run files
-    -- at once would not fit the memory limit. (A glob filtered by name reads far slower.)
-    {%- for batch in paths | batch(256) %}
-        select
-            filename as file_path,
-            -- try(): bytes that are not UTF-8 become NULL instead of failing every file.
-            try(decode(content)) as content_text,
-            case
-                when try(decode(content)) is null then 'unreadable: not UTF-8 text'
-            end as read_problem
-        from read_blob({{ string_list_literal(batch) }})
-        union all
-    {%- endfor %}
-    select
-        null::varchar as file_path,
-        null::varchar as content_text,
-        null::varchar as read_problem
-    where false
-),
-
-changed_compressed_contents as (
-    select compressed_documents.*
-    from compressed_documents
-    inner join files on compressed_documents.file_path = files.file_path
+changed_files as (
+    -- The inventory's files that this build reads: all, or in an incremental build the new
+    -- and changed ones.
+    select files.*
+    from files
     {%- if is_incremental() %}
         where not exists (
             select 1 from {{ this }} as loaded
@@ -57,10 +36,76 @@ changed_compressed_contents as (
     {%- endif %}
 ),
 
+read_files as (
+    -- The build's files are listed by name (glob-escaped literals: DuckDB's readers expand
+    -- glob characters even in a quoted path) and read in batches of 256: DuckDB hands a
+    -- scan's rows over in chunks of up to 2,048, and 2,048 whole run files at once would not
+    -- fit the memory limit. (A glob filtered by name reads far slower.) A file that vanished
+    -- since it was listed is simply not returned.
+    {%- for batch in paths | batch(256) %}
+        select
+            filename as file_path,
+            size as read_size_bytes,
+            last_modified as read_modified_at,
+            -- try(): bytes that are not UTF-8 become NULL instead of failing every file.
+            {{ without_byte_order_mark('try(decode(content))') }} as content_text
+        from read_blob({{ file_list_literal(batch) }})
+        union all
+    {%- endfor %}
+    select
+        null::varchar as file_path,
+        null::bigint as read_size_bytes,
+        null::timestamptz as read_modified_at,
+        null::varchar as content_text
+    where false
+),
+
+uncompressed_contents as (
+    -- Every file of this build that DuckDB reads: its text, or why not. A file read with
+    -- another size or modification time than listed changed during the build.
+    select
+        changed_files.file_path,
+        read_files.content_text,
+        case
+            when read_files.file_path is null
+                then 'changed_during_build: the file was deleted during the build'
+            when
+                read_files.read_size_bytes != changed_files.file_size_bytes
+                or read_files.read_modified_at != changed_files.file_modified_at
+                then
+                    'changed_during_build: listed with ' || changed_files.file_size_bytes
+                    || ' bytes, modified ' || changed_files.file_modified_at
+                    || '; read with ' || read_files.read_size_bytes || ' bytes, modified '
+                    || read_files.read_modified_at
+            when read_files.content_text is null then 'unreadable: not UTF-8 text'
+        end as read_problem
+    from changed_files
+    left join read_files on changed_files.file_path = read_files.file_path
+    where not changed_files.is_read_by_python and changed_files.listing_problem is null
+),
+
+listing_problems as (
+    -- Entries that are not regular readable files: named, never opened.
+    select
+        file_path,
+        null::varchar as content_text,
+        listing_problem as read_problem
+    from changed_files
+    where listing_problem is not null
+),
+
+changed_compressed_contents as (
+    select compressed_documents.*
+    from compressed_documents
+    semi join changed_files on compressed_documents.file_path = changed_files.file_path
+),
+
 contents as (
     select * from uncompressed_contents
     union all by name
     select * from changed_compressed_contents
+    union all by name
+    select * from listing_problems
 ),
 
 parsed as (
@@ -148,9 +193,9 @@ checked_attributes as (
     select
         *,
         -- Step counts must be whole numbers that fit a bigint.
+        -- Step counts are whole numbers read exactly (macros/whole_numbers.sql).
         case
-            when num_steps_number = floor(num_steps_number) and abs(num_steps_number) < 9e18
-                then num_steps_number
+            when num_steps_number is not null then {{ whole_number('num_steps_json::varchar') }}
         end as num_steps,
         case
             when

@@ -11,6 +11,12 @@ tidy_documents as (
     select * from {{ ref('int_tidy_documents') }}
 ),
 
+layer_entry_read_problems as (
+    -- Files that changed between their two reads: not loaded (load_issues names them).
+    select file_path from {{ ref('int_ndt_layer_entries') }}
+    where read_problem is not null
+),
+
 documents as (
     select
         *,
@@ -34,6 +40,8 @@ loadable as (
     select documents.*
     from documents
     inner join run_id_claims on documents.run_id = run_id_claims.run_id
+    anti join layer_entry_read_problems
+        on documents.file_path = layer_entry_read_problems.file_path
     where documents.file_problem is null and run_id_claims.n_files = 1
 )
 

@@ -58,10 +58,8 @@ checked_attributes as (
         run_id,
         arch_name,
         dataset_name,
-        case
-            when num_steps_number = floor(num_steps_number) and abs(num_steps_number) < 9e18
-                then num_steps_number
-        end as num_steps,
+        -- Step counts are whole numbers read exactly (macros/whole_numbers.sql).
+        {{ whole_number('num_steps_text') }} as num_steps,
         case
             when
                 measurement_interval_number = floor(measurement_interval_number)

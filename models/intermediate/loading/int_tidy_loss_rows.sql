@@ -52,12 +52,8 @@ typed as (
         file_name,
         run_id,
         step as step_text,
-        case
-            when
-                isfinite(try_cast(step as double))
-                and try_cast(step as double) = floor(try_cast(step as double))
-                then try_cast(try_cast(step as double) as bigint)
-        end as step,
+        -- Exact: never through a DOUBLE (macros/whole_numbers.sql).
+        {{ whole_number('step') }} as step,
         loss as loss_text,
         try_cast(loss as double) as loss_number
     from loadable_rows

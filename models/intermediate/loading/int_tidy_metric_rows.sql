@@ -68,7 +68,6 @@ typed as (
         file_row,
         run_id,
         step as step_text,
-        try_cast(step as double) as step_number,
         layer,
         metric,
         value as value_text,
@@ -83,10 +82,8 @@ typed as (
 stepped as (
     select
         *,
-        case
-            when isfinite(step_number) and step_number = floor(step_number)
-                then try_cast(step_number as bigint)
-        end as step
+        -- Exact: never through a DOUBLE (macros/whole_numbers.sql).
+        {{ whole_number('step_text') }} as step
     from typed
 ),
 
