@@ -39,6 +39,7 @@ demo: $(INSTALLED)
 
 build: $(INSTALLED)
 	@if [ "$(RUNS)" = "$(DEMO_RUNS)" ] && [ ! -d "$(DEMO_RUNS)" ]; then $(MAKE) --no-print-directory demo; fi
+	@$(PYTHON) -m python_steps.warehouse --check-writable "$(WAREHOUSE_PATH)"
 	$(DBT) build $(DBT_BUILD_ARGS) --vars '{"analysis_mode": "$(MODE)"}'
 
 export: $(INSTALLED)

@@ -9,7 +9,25 @@
     {%- set build_info = adapter.get_relation(target.database, target.schema, 'build_info') -%}
     {%- set built_now = results | selectattr('node.name', 'equalto', 'build_info')
         | selectattr('status', 'equalto', 'success') | list -%}
-    {%- if build_info is none or built_now | length == 0 -%}
+    {%- if build_info is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- if built_now | length == 0 -%}
+        {#- A partial or failed command that changed tables without rebuilding build_info:
+            the row no longer describes every table. -#}
+        {%- set changed = results
+            | selectattr('node.resource_type', 'in', ['model', 'seed', 'snapshot'])
+            | selectattr('status', 'in', ['success', 'error']) | list -%}
+        {%- if changed | length > 0 -%}
+            {%- do run_query(
+                "update " ~ build_info ~ " set build_status = 'modified'"
+            ) -%}
+            {%- do log(
+                'build_info no longer describes every table: this command changed '
+                ~ changed | length ~ ' of them without rebuilding build_info. '
+                ~ '`make run` (or a full `dbt build`) makes a complete build.', info=True
+            ) -%}
+        {%- endif -%}
         {{ return('') }}
     {%- endif -%}
     {%- set failures = results | selectattr('status', 'in', ['error', 'fail']) | list -%}

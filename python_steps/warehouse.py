@@ -143,3 +143,41 @@ def _lock_holder(message: str) -> str:
 
 def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def check_writable(path: str | Path) -> None:
+    """Raise WarehouseUnavailable (one line) when a build could not open `path` for writing.
+
+    A missing file is fine (the build creates it); a file that another process holds open
+    (a notebook, the duckdb CLI, a running build) is not.
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise WarehouseUnavailable(
+                f"The warehouse {path} cannot be opened for the build ({_first_line(error)})."
+            ) from None
+        raise WarehouseUnavailable(
+            f"The warehouse {path} is open in another process{_lock_holder(str(error))} (a "
+            "notebook, the duckdb CLI or a running build): close that connection "
+            "(`con.close()`) or wait for the build, then build again."
+        ) from None
+
+
+@exit_on_unavailable
+def main(argv: list[str] | None = None) -> int:
+    """`python -m python_steps.warehouse --check-writable PATH`: exit 1 (one line) if locked."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--check-writable", type=Path, required=True, metavar="PATH")
+    check_writable(parser.parse_args(argv).check_writable)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,6 +7,7 @@ it is missing, locked, empty, incomplete or holds no analysed run.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -130,6 +131,18 @@ def test_failed_data_test_marks_the_build_failed(tmp_path: Path, demo_runs: Path
         )
     rows = query(tmp_path / "warehouse.duckdb", "select build_status from build_info")
     assert rows == [("failed",)]
+
+
+def test_partial_command_marks_the_build_modified(
+    demo_warehouse: Path, demo_runs: Path, tmp_path: Path
+) -> None:
+    """`dbt run --select runs` changes a table but not build_info: the row says so."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    run_dbt(tmp_path, demo_runs, command="run", extra_args=["--select", "runs"], warehouse=copy)
+    assert query(copy, "select build_status from build_info") == [("modified",)]
+    log = (tmp_path / "logs" / "dbt.log").read_text()
+    assert "build_info no longer describes every table" in log
 
 
 # Opening the warehouse --------------------------------------------------------------------

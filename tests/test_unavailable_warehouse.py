@@ -63,3 +63,31 @@ def test_one_line_and_exit_1(tmp_path: Path, command: str, case: str) -> None:
     assert EXPECTED[case] in lines[0]
     assert "make run" in lines[0] or "try again" in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_build_on_a_warehouse_open_elsewhere_is_one_line(tmp_path: Path) -> None:
+    """`make build` first checks that no other connection holds the warehouse."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    check = [sys.executable, "-m", "python_steps.warehouse", "--check-writable", str(warehouse)]
+    assert subprocess.run(check, cwd=REPO_ROOT).returncode == 0
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1], read_only=True); "
+            "print('ready', flush=True); time.sleep(60)",
+            str(warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        result = subprocess.run(check, cwd=REPO_ROOT, capture_output=True, text=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "is open in another process" in line and "con.close()" in line
