@@ -30,22 +30,33 @@
         {%- endif -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set failures = results | selectattr('status', 'in', ['error', 'fail']) | list -%}
-    {%- set nothing_analysed = summary_counts(build_info)['n_runs_analyzed'] == 0 -%}
+    {%- set n_runs_analyzed = summary_counts(build_info)['n_runs_analyzed'] -%}
+    {%- set statuses = results | map(attribute='status') | map('string') | list -%}
     {%- set update_sql -%}
         update {{ build_info }}
         set
             build_finished_at = {{ utc_timestamp_literal(modules.datetime.datetime.utcnow()) }},
-            build_status = {{ string_literal('failed' if failures or nothing_analysed else 'success') }}
+            build_status = {{ string_literal(build_status_word(statuses, n_runs_analyzed)) }}
         where build_id = {{ string_literal(invocation_id) }}
     {%- endset -%}
     {%- do run_query(update_sql) -%}
     {%- set summary = build_summary(build_info) -%}
-    {%- if nothing_analysed -%}
+    {%- if n_runs_analyzed == 0 -%}
         {{ exceptions.raise_compiler_error("The build analysed no run.\n" ~ summary) }}
     {%- endif -%}
     {%- do log(summary, info=True) -%}
     {{ return('') }}
+{% endmacro %}
+
+{% macro build_status_word(statuses, n_runs_analyzed) %}
+    {#- `failed` when a model errored, a test failed or no run was analysed, else `success`. -#}
+    {%- set failed = statuses | select('in', ['error', 'fail', 'runtime error']) | list -%}
+    {{ return('failed' if failed | length > 0 or n_runs_analyzed == 0 else 'success') }}
+{% endmacro %}
+
+{% macro log_build_status_word(statuses, n_runs_analyzed) %}
+    {#- `dbt run-operation log_build_status_word --args ...`: build_status_word, printed. -#}
+    {%- do log('build status: ' ~ build_status_word(statuses, n_runs_analyzed), info=True) -%}
 {% endmacro %}
 
 {% macro summary_counts(build_info) %}

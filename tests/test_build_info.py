@@ -130,17 +130,30 @@ def test_wide_metrics_csv_fails_the_build_saying_which_form(wide_build: tuple[Pa
     assert status == [("failed", True)]
 
 
-def test_failed_data_test_marks_the_build_failed(tmp_path: Path, demo_runs: Path) -> None:
-    """A build whose data tests fail records `failed` (results reach the on-run-end hook)."""
-    with pytest.raises(DbtBuildError):
-        run_dbt(
-            tmp_path,
-            demo_runs,
-            dbt_vars={"analysis_mode": "neither"},
-            extra_args=["--select", "+build_info", "--exclude-resource-type", "unit_test"],
-        )
-    rows = query(tmp_path / "warehouse.duckdb", "select build_status from build_info")
-    assert rows == [("failed",)]
+@pytest.mark.parametrize(
+    ("statuses", "n_runs_analyzed", "word"),
+    [
+        (["success", "pass", "pass"], 3, "success"),
+        (["success", "pass", "fail"], 3, "failed"),  # a data test failed
+        (["success", "error", "skipped"], 3, "failed"),  # a model errored
+        (["success", "pass"], 0, "failed"),  # nothing analysed
+    ],
+)
+def test_build_status_from_the_results(
+    tmp_path: Path, demo_runs: Path, statuses: list[str], n_runs_analyzed: int, word: str
+) -> None:
+    """The on-run-end hook's verdict on a build's results (dbt's own status words)."""
+    result = run_dbt(
+        tmp_path,
+        demo_runs,
+        command="run-operation",
+        extra_args=[
+            "log_build_status_word",
+            "--args",
+            json.dumps({"statuses": statuses, "n_runs_analyzed": n_runs_analyzed}),
+        ],
+    )
+    assert f"build status: {word}" in result.stdout
 
 
 def test_partial_command_marks_the_build_modified(
