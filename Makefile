@@ -9,6 +9,10 @@ INSTALLED := $(VENV)/.installed
 DEMO_RUNS := demo_runs
 RUNS ?= $(DEMO_RUNS)
 export RUNS_PATH := $(RUNS)
+# Analysis mode: `corrected` (default) or `reference` (reproduces the Phase 1 report).
+# `make run MODE=reference RUNS=/path/to/runs` is the way to switch: it rebuilds every table,
+# the exports and the charts from those runs in that mode, so that all of them show one build.
+MODE ?= corrected
 export WAREHOUSE_PATH ?= warehouse.duckdb
 export EXPORT_DIR ?= exports
 export CHARTS_DIR ?= charts
@@ -18,7 +22,7 @@ DBT_BUILD_ARGS := --exclude-resource-type unit_test --exclude tag:integrity
 # dbt's anonymous usage statistics cost seconds per command on a closed network.
 export DO_NOT_TRACK := 1
 
-.PHONY: run install demo build export charts test lint bench clean
+.PHONY: run install demo build export check-export charts test lint bench clean
 
 run: build export charts
 
@@ -35,16 +39,21 @@ demo: $(INSTALLED)
 
 build: $(INSTALLED)
 	@if [ "$(RUNS)" = "$(DEMO_RUNS)" ] && [ ! -d "$(DEMO_RUNS)" ]; then $(MAKE) --no-print-directory demo; fi
-	$(DBT) build $(DBT_BUILD_ARGS)
+	@$(PYTHON) -m python_steps.warehouse --check-writable "$(WAREHOUSE_PATH)"
+	$(DBT) build $(DBT_BUILD_ARGS) --vars '{"analysis_mode": "$(MODE)"}'
 
 export: $(INSTALLED)
 	$(PYTHON) -m python_steps.exports --warehouse "$(WAREHOUSE_PATH)" --out "$(EXPORT_DIR)"
+
+# Exit 1 (one line) when the exports do not show the warehouse's current build.
+check-export: $(INSTALLED)
+	$(PYTHON) -m python_steps.exports --warehouse "$(WAREHOUSE_PATH)" --out "$(EXPORT_DIR)" --check
 
 charts: $(INSTALLED)
 	$(PYTHON) -m python_steps.charts --warehouse "$(WAREHOUSE_PATH)" --out "$(CHARTS_DIR)" $(CHARTS_ARGS)
 
 lint: $(INSTALLED)
-	$(VENV)/bin/ruff check python_steps models tests benchmarks
+	$(VENV)/bin/ruff check python_steps layer_dynamics models tests benchmarks
 	$(VENV)/bin/sqlfluff lint models analysis macros
 
 test: $(INSTALLED)

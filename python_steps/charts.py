@@ -75,6 +75,7 @@ import pandas as pd
 import vl_convert
 
 from python_steps import chart_data as cd
+from python_steps.warehouse import REQUIRED_TABLES, exit_on_unavailable, open_warehouse
 
 DEFAULT_MAX_RUN_PAGES = 100
 RUN_PAGE_DIR = "runs"
@@ -1808,6 +1809,7 @@ def total_size(paths: Iterable[Path]) -> int:
     return sum(path.stat().st_size for path in paths)
 
 
+@exit_on_unavailable
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -1822,9 +1824,8 @@ def main(argv: list[str] | None = None) -> int:
         help="write a page for at most this many runs (best Phase 2 candidates first)",
     )
     args = parser.parse_args(argv)
-    if not args.warehouse.is_file():
-        print(f"no warehouse at {args.warehouse}: run `make build` first", file=sys.stderr)
-        return 1
+    # Missing, locked, empty, incomplete or with no analysed run: one line, exit 1.
+    open_warehouse(args.warehouse, (*REQUIRED_TABLES, *cd.REQUIRED_MARTS)).close()
     started = time.perf_counter()
     try:
         paths = generate_charts(

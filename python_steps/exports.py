@@ -38,7 +38,16 @@ Differences from the report's files, on purpose:
   and ``NaN`` (not valid JSON) for an undefined rho.
 - ``phase_distribution`` lists early, mid and late, zeros included.
 
-Every figure is computed by SQL in the warehouse; Python only reshapes rows into files.
+Every figure is computed by SQL in the warehouse: the rows behind each file are the dbt models
+``export_*`` in ``models/reporting/`` (tested and documented there); Python only reshapes rows
+into files.
+
+Provenance: the CSV files carry a ``build_id`` column; every run of the exports also writes
+``build_info.json`` beside the files (the warehouse's ``build_info`` row and the files written).
+``--check`` says whether a folder of exports shows the warehouse's current build (exit 1 when
+the warehouse is newer). Text cells of the CSV files that a spreadsheet would take as a formula
+(starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) are written with a leading
+``'``.
 """
 
 from __future__ import annotations
@@ -55,6 +64,14 @@ from typing import Any
 
 import duckdb
 
+from python_steps.warehouse import (
+    WarehouseUnavailable,
+    describe_build,
+    exit_on_unavailable,
+    open_warehouse,
+    read_build_info,
+)
+
 Row = dict[str, Any]
 
 CONVERGENCE_FILE = "convergence_analysis_summary.json"
@@ -62,6 +79,7 @@ JUMPS_FILE = "all_jumps_detailed.csv"
 JUMP_SUMMARY_FILE = "jump_characterization_summary.json"
 CRITICAL_FILE = "critical_periods_detailed.csv"
 CRITICAL_SUMMARY_FILE = "critical_periods_summary.json"
+BUILD_INFO_FILE = "build_info.json"
 EXPORT_FILES = (
     CONVERGENCE_FILE,
     JUMPS_FILE,
@@ -69,184 +87,42 @@ EXPORT_FILES = (
     CRITICAL_FILE,
     CRITICAL_SUMMARY_FILE,
 )
-REQUIRED_MARTS = (
+# The reporting models (models/reporting/export_*.sql) and the mart the files are made of.
+REQUIRED_MODELS = (
+    "build_info",
     "runs",
-    "layer_stabilization",
-    "convergence_order",
-    "jumps",
-    "critical_periods",
+    "load_issues",
     "architecture_comparison",
+    "export_convergence_summary",
+    "export_jumps_detailed",
+    "export_jump_summary_by_metric",
+    "export_jump_summary_by_run",
+    "export_critical_periods_detailed",
+    "export_critical_summary_by_metric",
 )
 PHASE_CATEGORIES = ("early", "mid", "late")
+# Text that a spreadsheet would evaluate as a formula starts with one of these.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-# Every metric of the build: critical_periods has one row per analysed run and metric.
-METRICS_SQL = "select distinct metric from main.critical_periods order by metric"
+# Every metric of the build, in order.
+METRICS_SQL = "select metric from main.export_jump_summary_by_metric order by metric"
 
-CONVERGENCE_SQL = """
-with layer_points as (
-    select
-        run_id,
-        metric,
-        list(
-            {'layer': layer, 'index': stabilization_index, 'step': stabilization_step}
-            order by layer_position
-        ) as layers
-    from main.layer_stabilization
-    group by run_id, metric
+
+def model_sql(model: str, order_by: str) -> str:
+    """All rows of a reporting model but its build_id, in a fixed order."""
+    return f"select * exclude (build_id) from main.{model} order by {order_by}"
+
+
+CONVERGENCE_SQL = model_sql("export_convergence_summary", "metric, experiment_name")
+JUMPS_SQL = (
+    "select * from main.export_jumps_detailed "
+    "order by metric, experiment, layer, measurement_index"
 )
-
-select
-    convergence_order.metric,
-    convergence_order.run_id as experiment_name,
-    runs.arch_name,
-    runs.dataset as dataset_name,
-    layer_points.layers,
-    convergence_order.spearman_rho as convergence_correlation,
-    convergence_order.p_value as convergence_p_value,
-    convergence_order.pattern as convergence_pattern,
-    convergence_order.n_stabilized_layers as num_stabilized_layers,
-    convergence_order.n_layers as total_layers
-from main.convergence_order
-inner join main.runs on convergence_order.run_id = runs.run_id
-inner join layer_points
-    on convergence_order.run_id = layer_points.run_id
-    and convergence_order.metric = layer_points.metric
-order by convergence_order.metric, convergence_order.run_id
-"""
-
-JUMPS_SQL = """
-select
-    jumps.step,
-    jumps.magnitude,
-    jumps.speed,
-    jumps.direction,
-    jumps.phase,
-    jumps.layer,
-    jumps.run_id as experiment,
-    runs.arch_name,
-    runs.dataset,
-    jumps.phase_category,
-    jumps.jump_type as cluster,
-    jumps.metric,
-    jumps.* exclude (
-        run_id, metric, layer, step, magnitude, speed, direction, phase, phase_category, jump_type
-    )
-from main.jumps
-inner join main.runs on jumps.run_id = runs.run_id
-order by jumps.metric, jumps.run_id, jumps.layer, jumps.measurement_index
-"""
-
-JUMP_TOTALS_SQL = """
-select
-    metric,
-    count(*) as total_jumps,
-    count(distinct run_id) as experiments_with_jumps,
-    count(*) filter (where is_numerical_noise) as noise_jumps,
-    count(distinct jump_type) as n_clusters
-from main.jumps
-group by metric
-"""
-
-JUMP_PHASES_SQL = """
-select metric, phase_category, count(*) as n_jumps
-from main.jumps
-group by metric, phase_category
-"""
-
-JUMP_CLUSTERS_SQL = """
-select metric, jump_type, count(*) as n_jumps
-from main.jumps
-where jump_type is not null
-group by metric, jump_type
-order by metric, n_jumps desc, jump_type
-"""
-
-JUMP_EXPERIMENTS_SQL = """
-with layer_jumps as (
-    select run_id, metric, layer, count(*) as n_jumps
-    from main.jumps
-    group by run_id, metric, layer
-),
-
-layers as (
-    select
-        layer_stabilization.run_id,
-        layer_stabilization.metric,
-        layer_stabilization.layer,
-        layer_stabilization.layer_position,
-        coalesce(layer_jumps.n_jumps, 0) as n_jumps
-    from main.layer_stabilization
-    left join layer_jumps
-        on layer_stabilization.run_id = layer_jumps.run_id
-        and layer_stabilization.metric = layer_jumps.metric
-        and layer_stabilization.layer = layer_jumps.layer
-)
-
-select
-    layers.metric,
-    layers.run_id as experiment,
-    any_value(runs.arch_name) as arch_name,
-    any_value(runs.dataset) as dataset,
-    sum(layers.n_jumps)::bigint as total_jumps,
-    count(*) as num_layers,
-    sum(layers.n_jumps) / count(*) as jumps_per_layer,
-    list({'layer': layers.layer, 'n_jumps': layers.n_jumps} order by layers.layer_position)
-        as layer_jumps
-from layers
-inner join main.runs on layers.run_id = runs.run_id
-group by layers.metric, layers.run_id
-order by layers.metric, layers.run_id
-"""
-
-CRITICAL_SQL = """
-select
-    critical_periods.run_id as experiment,
-    runs.arch_name,
-    runs.dataset,
-    critical_periods.total_critical_steps,
-    critical_periods.total_transitions,
-    critical_periods.num_coordinated_periods,
-    critical_periods.max_coordination,
-    critical_periods.mean_coordination,
-    critical_periods.loss_correlation,
-    critical_periods.metric,
-    critical_periods.* exclude (
-        run_id,
-        metric,
-        total_critical_steps,
-        total_transitions,
-        num_coordinated_periods,
-        max_coordination,
-        mean_coordination,
-        loss_correlation
-    )
-from main.critical_periods
-inner join main.runs on critical_periods.run_id = runs.run_id
-order by critical_periods.metric, critical_periods.run_id
-"""
-
-CRITICAL_TOTALS_SQL = """
-select
-    metric,
-    count(*) as num_experiments,
-    avg(total_critical_steps) as mean_critical_periods,
-    avg(total_transitions) as mean_transitions,
-    avg(mean_coordination) as mean_coordination,
-    avg(loss_correlation) as mean_loss_correlation,
-    count(*) filter (where is_strong) as experiments_with_strong_periods
-from main.critical_periods
-group by metric
-"""
-
-ARCHITECTURE_SQL = """
-select *
-from main.architecture_comparison
-order by metric, arch_family
-"""
-
-
-class WarehouseNotBuiltError(RuntimeError):
-    """The warehouse file or one of the marts the exports read is missing."""
+JUMP_TOTALS_SQL = model_sql("export_jump_summary_by_metric", "metric")
+JUMP_EXPERIMENTS_SQL = model_sql("export_jump_summary_by_run", "metric, experiment")
+CRITICAL_SQL = "select * from main.export_critical_periods_detailed order by metric, experiment"
+CRITICAL_TOTALS_SQL = model_sql("export_critical_summary_by_metric", "metric")
+ARCHITECTURE_SQL = "select * from main.architecture_comparison order by metric, arch_family"
 
 
 # --------------------------------------------------------------------------------------
@@ -264,22 +140,6 @@ def fetch_table(connection: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[s
 def fetch_rows(connection: duckdb.DuckDBPyConnection, sql: str) -> list[Row]:
     """The query's rows as dicts keyed by column name, in the query's order."""
     return fetch_table(connection, sql)[1]
-
-
-def check_marts(connection: duckdb.DuckDBPyConnection) -> None:
-    """Fail with a clear message when the marts the exports read are not there."""
-    present = {
-        name
-        for (name,) in connection.execute(
-            "select table_name from information_schema.tables where table_schema = 'main'"
-        ).fetchall()
-    }
-    missing = [name for name in REQUIRED_MARTS if name not in present]
-    if missing:
-        raise WarehouseNotBuiltError(
-            f"the warehouse lacks the marts {', '.join(missing)}: "
-            "run `dbt build` (make build) first"
-        )
 
 
 def group_by_metric(rows: list[Row]) -> dict[str, list[Row]]:
@@ -321,37 +181,26 @@ def convergence_records(rows: list[Row]) -> list[Row]:
 
 
 def jump_summaries(
-    metrics: list[str],
-    totals: list[Row],
-    phases: list[Row],
-    clusters: list[Row],
-    experiments: list[Row],
-    architectures: list[Row],
+    totals: list[Row], experiments: list[Row], architectures: list[Row]
 ) -> dict[str, Row]:
-    """jump_characterization_summary.json: the report's object for each metric."""
-    totals_by_metric = {row["metric"]: row for row in totals}
+    """jump_characterization_summary.json: the report's object for each metric (of `totals`)."""
     experiments_by_metric = group_by_metric(experiments)
     architectures_by_metric = group_by_metric(architectures)
     summaries: dict[str, Row] = {}
-    for metric in metrics:
-        total = totals_by_metric.get(metric, {})
-        phase_counts = {
-            row["phase_category"]: row["n_jumps"] for row in phases if row["metric"] == metric
-        }
+    for total in totals:
+        metric = total["metric"]
         summaries[metric] = {
             "metric": metric,
-            "total_jumps": total.get("total_jumps", 0),
-            "experiments_with_jumps": total.get("experiments_with_jumps", 0),
-            "noise_jumps": total.get("noise_jumps", 0),
+            "total_jumps": total["total_jumps"],
+            "experiments_with_jumps": total["experiments_with_jumps"],
+            "noise_jumps": total["noise_jumps"],
             "phase_distribution": {
-                category: phase_counts.get(category, 0) for category in PHASE_CATEGORIES
+                category: total[f"{category}_jumps"] for category in PHASE_CATEGORIES
             },
             "cluster_info": {
-                "n_clusters": total.get("n_clusters", 0),
+                "n_clusters": total["n_clusters"],
                 "cluster_sizes": {
-                    str(row["jump_type"]): row["n_jumps"]
-                    for row in clusters
-                    if row["metric"] == metric
+                    str(item["jump_type"]): item["n_jumps"] for item in total["cluster_sizes"]
                 },
             },
             "architecture_summary": {
@@ -383,24 +232,25 @@ def jump_summaries(
 
 
 def critical_summaries(
-    metrics: list[str], totals: list[Row], experiments: list[Row], architectures: list[Row]
+    totals: list[Row], experiments: list[Row], architectures: list[Row]
 ) -> dict[str, Row]:
-    """critical_periods_summary.json: the report's object for each metric."""
-    totals_by_metric = {row["metric"]: row for row in totals}
-    experiments_by_metric = group_by_metric(experiments)
+    """critical_periods_summary.json: the report's object for each metric (of `totals`)."""
+    experiments_by_metric = group_by_metric(
+        [{key: value for key, value in row.items() if key != "build_id"} for row in experiments]
+    )
     architectures_by_metric = group_by_metric(architectures)
     summaries: dict[str, Row] = {}
-    for metric in metrics:
-        total = totals_by_metric.get(metric, {})
+    for total in totals:
+        metric = total["metric"]
         summaries[metric] = {
             "metric": metric,
             "summary": {
-                "mean_critical_periods": total.get("mean_critical_periods"),
-                "mean_coordination": total.get("mean_coordination"),
-                "mean_loss_correlation": total.get("mean_loss_correlation"),
-                "experiments_with_strong_periods": total.get("experiments_with_strong_periods", 0),
-                "mean_transitions": total.get("mean_transitions"),
-                "num_experiments": total.get("num_experiments", 0),
+                "mean_critical_periods": total["mean_critical_periods"],
+                "mean_coordination": total["mean_coordination"],
+                "mean_loss_correlation": total["mean_loss_correlation"],
+                "experiments_with_strong_periods": total["experiments_with_strong_periods"],
+                "mean_transitions": total["mean_transitions"],
+                "num_experiments": total["num_experiments"],
             },
             "architecture_summary": {
                 row["arch_family"]: {
@@ -434,59 +284,121 @@ def json_ready(value: Any) -> Any:
     return value
 
 
+def spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading `'`; anything else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def write_json(path: Path, content: Any) -> None:
     with path.open("w", encoding="utf-8") as handle:
-        json.dump(json_ready(content), handle, indent=2, allow_nan=False)
+        json.dump(json_ready(content), handle, indent=2, allow_nan=False, default=str)
         handle.write("\n")
 
 
 def write_csv(path: Path, columns: Sequence[str], rows: list[Row]) -> None:
-    """Floats as Python's shortest round-trip text; NULL as an empty cell."""
+    """Floats as Python's shortest round-trip text; NULL as an empty cell; formulas disarmed."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(
+            {key: spreadsheet_safe(value) for key, value in row.items()} for row in rows
+        )
+
+
+def build_record(info: Row, counts: dict[str, int]) -> Row:
+    """build_info.json: the build the files show, and the files."""
+    return {
+        "build": {key: value for key, value in info.items() if key != "settings_json"},
+        "files": counts,
+        "provenance": (
+            "Every file in this folder shows this build; the CSV files also carry its "
+            "build_id in a column."
+        ),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Exporting and checking
+# --------------------------------------------------------------------------------------
 
 
 def export_all(warehouse: Path, out_dir: Path) -> dict[str, int]:
-    """Write the five report files into `out_dir`; returns each file's record count."""
-    if not warehouse.is_file():
-        raise WarehouseNotBuiltError(
-            f"no warehouse at {warehouse}: run `dbt build` (make build) first"
-        )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        check_marts(connection)
-        metrics = [metric for (metric,) in connection.execute(METRICS_SQL).fetchall()]
-        architectures = fetch_rows(connection, ARCHITECTURE_SQL)
+    """Write the five report files and build_info.json into `out_dir`; each file's count.
 
+    Raises WarehouseUnavailable (one line) when the warehouse cannot be read or its build is
+    unfinished.
+    """
+    with open_warehouse(warehouse, REQUIRED_MODELS) as connection:
+        info = read_build_info(connection)
+        if info["build_status"] == "unfinished":
+            raise WarehouseUnavailable(
+                f"The warehouse {warehouse} holds an unfinished build ({info['build_id']}, "
+                "killed or still running): run `make run` again."
+            )
+        if info["build_status"] != "success":
+            print(
+                f"warning: the warehouse's {describe_build(info)} had failing models or "
+                "tests; the exports show what it holds",
+                file=sys.stderr,
+            )
+        architectures = fetch_rows(connection, ARCHITECTURE_SQL)
         convergence = convergence_records(fetch_rows(connection, CONVERGENCE_SQL))
         jump_columns, jumps = fetch_table(connection, JUMPS_SQL)
         jump_summary = jump_summaries(
-            metrics,
             fetch_rows(connection, JUMP_TOTALS_SQL),
-            fetch_rows(connection, JUMP_PHASES_SQL),
-            fetch_rows(connection, JUMP_CLUSTERS_SQL),
             fetch_rows(connection, JUMP_EXPERIMENTS_SQL),
             architectures,
         )
         critical_columns, critical = fetch_table(connection, CRITICAL_SQL)
         critical_summary = critical_summaries(
-            metrics, fetch_rows(connection, CRITICAL_TOTALS_SQL), critical, architectures
+            fetch_rows(connection, CRITICAL_TOTALS_SQL), critical, architectures
         )
 
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # The old record goes first: a folder caught half-written names no build.
+    (out_dir / BUILD_INFO_FILE).unlink(missing_ok=True)
     write_json(out_dir / CONVERGENCE_FILE, convergence)
     write_csv(out_dir / JUMPS_FILE, jump_columns, jumps)
     write_json(out_dir / JUMP_SUMMARY_FILE, jump_summary)
     write_csv(out_dir / CRITICAL_FILE, critical_columns, critical)
     write_json(out_dir / CRITICAL_SUMMARY_FILE, critical_summary)
-    return {
+    counts = {
         CONVERGENCE_FILE: len(convergence),
         JUMPS_FILE: len(jumps),
         JUMP_SUMMARY_FILE: len(jump_summary),
         CRITICAL_FILE: len(critical),
         CRITICAL_SUMMARY_FILE: len(critical_summary),
     }
+    write_json(out_dir / BUILD_INFO_FILE, build_record(info, counts))
+    return counts
+
+
+def exported_build(out_dir: Path) -> Row | None:
+    """The build recorded in `out_dir`/build_info.json, or None when there is none."""
+    path = out_dir / BUILD_INFO_FILE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))["build"]
+
+
+def check_current(warehouse: Path, out_dir: Path) -> str:
+    """One line saying the exports show the warehouse's build; WarehouseUnavailable if not."""
+    with open_warehouse(warehouse, ("build_info",)) as connection:
+        info = read_build_info(connection)
+    exported = exported_build(out_dir)
+    if exported is None:
+        raise WarehouseUnavailable(
+            f"No exports in {out_dir} (no {BUILD_INFO_FILE}): run `make export`."
+        )
+    if exported["build_id"] != info["build_id"]:
+        raise WarehouseUnavailable(
+            f"The exports in {out_dir} show build {exported['build_id']} of "
+            f"{exported['runs_path']} ({exported['analysis_mode']} mode); the warehouse now "
+            f"holds the newer {describe_build(info)}: run `make export`."
+        )
+    return f"The exports in {out_dir} show the warehouse's {describe_build(info)}."
 
 
 WHAT_IS_COUNTED = {
@@ -498,22 +410,28 @@ WHAT_IS_COUNTED = {
 }
 
 
+@exit_on_unavailable
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Write the Phase 1 report's files (JSON and CSV) from the warehouse marts."
+        description="Write the Phase 1 report's files (JSON and CSV) from the warehouse."
     )
     parser.add_argument("--warehouse", type=Path, required=True, help="built DuckDB file")
     parser.add_argument("--out", type=Path, required=True, help="folder to write into")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when the exports in --out do not show the warehouse's build",
+    )
     args = parser.parse_args(argv)
+    if args.check:
+        print(check_current(args.warehouse, args.out))
+        return 0
 
     start = time.perf_counter()
-    try:
-        counts = export_all(args.warehouse, args.out)
-    except WarehouseNotBuiltError as error:
-        print(f"exports: {error}", file=sys.stderr)
-        return 1
+    counts = export_all(args.warehouse, args.out)
     for name, count in counts.items():
         print(f"wrote {args.out / name} ({count} {WHAT_IS_COUNTED[name]})")
+    print(f"wrote {args.out / BUILD_INFO_FILE} (the build these files show)")
     print(f"exports written in {time.perf_counter() - start:.2f} s")
     return 0
 

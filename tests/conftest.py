@@ -13,7 +13,11 @@ import duckdb
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_RUNS = REPO_ROOT.parent / "shared" / "data" / "ndt-phase1-runs"
+# The 55 real Phase 1 runs: $LAYER_DYNAMICS_REAL_RUNS, else ../shared/data/ndt-phase1-runs.
+SHARED_RUNS = Path(
+    os.environ.get("LAYER_DYNAMICS_REAL_RUNS")
+    or REPO_ROOT.parent / "shared" / "data" / "ndt-phase1-runs"
+).resolve()
 DBT = Path(sys.executable).with_name("dbt")
 
 
@@ -79,7 +83,10 @@ def query(warehouse: Path, sql: str, parameters: list[object] | None = None) -> 
 
 def require_shared_runs() -> Path:
     if not SHARED_RUNS.is_dir():
-        pytest.skip(f"the 55 shared Phase 1 runs are not at {SHARED_RUNS} (../shared is absent)")
+        pytest.skip(
+            f"the 55 real Phase 1 runs are not at {SHARED_RUNS} "
+            "(set LAYER_DYNAMICS_REAL_RUNS to their folder)"
+        )
     return SHARED_RUNS
 
 

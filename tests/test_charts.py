@@ -699,8 +699,10 @@ def test_svg_and_png_export(warehouse: Path, tmp_path: Path) -> None:
 def test_cli_refuses_a_warehouse_without_marts(tmp_path: Path) -> None:
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
-    assert charts.main(["--warehouse", str(empty), "--out", str(tmp_path / "out")]) == 1
-    assert charts.main(["--warehouse", str(tmp_path / "none.duckdb"), "--out", "x"]) == 1
+    for warehouse in (empty, tmp_path / "none.duckdb"):
+        with pytest.raises(SystemExit) as exit_info:
+            charts.main(["--warehouse", str(warehouse), "--out", str(tmp_path / "out")])
+        assert exit_info.value.code == 1
 
 
 def test_altair_targets_the_bundled_vega_lite() -> None:

@@ -176,13 +176,18 @@ def test_missing_warehouse_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "nowhere.duckdb"
-    assert exports.main(["--warehouse", str(missing), "--out", str(tmp_path / "out")]) == 1
-    assert "run `dbt build`" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        exports.main(["--warehouse", str(missing), "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 1
+    assert "No warehouse at" in capsys.readouterr().err
 
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
-    assert exports.main(["--warehouse", str(empty), "--out", str(tmp_path / "out")]) == 1
-    assert "lacks the marts" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        exports.main(["--warehouse", str(empty), "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 1
+    assert "is empty" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 # --------------------------------------------------------------------------------------

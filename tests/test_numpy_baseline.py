@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import SHARED_RUNS as RUNS_DIR
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-RUNS_DIR = REPO_ROOT.parent / "shared" / "data" / "ndt-phase1-runs"
 
 
 def _load_baseline() -> ModuleType:

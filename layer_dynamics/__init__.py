@@ -1,0 +1,1 @@
+"""layer_dynamics: record training runs (`layer_dynamics.record`) for the warehouse."""
