@@ -1,0 +1,99 @@
+{#-
+  The end of every build: build_info gets its finish time and status, and one summary says
+  what the build did (runs found, loaded, analysed; load issues by problem; mode; charts).
+  A build that analyses no run fails with that summary as its error.
+-#}
+
+{% macro finish_build(results) %}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set build_info = adapter.get_relation(target.database, target.schema, 'build_info') -%}
+    {%- set built_now = results | selectattr('node.name', 'equalto', 'build_info')
+        | selectattr('status', 'equalto', 'success') | list -%}
+    {%- if build_info is none or built_now | length == 0 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set failures = results | selectattr('status', 'in', ['error', 'fail']) | list -%}
+    {%- set nothing_analysed = summary_counts(build_info)['n_runs_analyzed'] == 0 -%}
+    {%- set update_sql -%}
+        update {{ build_info }}
+        set
+            build_finished_at = {{ utc_timestamp_literal(modules.datetime.datetime.utcnow()) }},
+            build_status = {{ string_literal('failed' if failures or nothing_analysed else 'success') }}
+        where build_id = {{ string_literal(invocation_id) }}
+    {%- endset -%}
+    {%- do run_query(update_sql) -%}
+    {%- set summary = build_summary(build_info) -%}
+    {%- if nothing_analysed -%}
+        {{ exceptions.raise_compiler_error("The build analysed no run.\n" ~ summary) }}
+    {%- endif -%}
+    {%- do log(summary, info=True) -%}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro summary_counts(build_info) %}
+    {%- set row = run_query(
+        'select n_runs_found, n_runs_loaded, n_runs_analyzed, n_load_issues, analysis_mode, '
+        ~ 'runs_path, build_id from ' ~ build_info
+    ).rows[0] -%}
+    {{ return({
+        'n_runs_found': row[0], 'n_runs_loaded': row[1], 'n_runs_analyzed': row[2],
+        'n_load_issues': row[3], 'analysis_mode': row[4], 'runs_path': row[5],
+        'build_id': row[6]
+    }) }}
+{% endmacro %}
+
+{% macro build_summary(build_info) %}
+    {%- set counts = summary_counts(build_info) -%}
+    {%- set load_issues = adapter.get_relation(target.database, target.schema, 'load_issues') -%}
+    {%- set lines = [
+        'Build summary (build ' ~ counts['build_id'] ~ ', mode ' ~ counts['analysis_mode'] ~ ')',
+        '  runs folder: ' ~ counts['runs_path'],
+        '  runs: ' ~ counts['n_runs_found'] ~ ' found, ' ~ counts['n_runs_loaded'] ~ ' loaded, '
+            ~ counts['n_runs_analyzed'] ~ ' analysed',
+    ] -%}
+    {%- if counts['n_load_issues'] == 0 or load_issues is none -%}
+        {%- do lines.append('  load issues: none') -%}
+    {%- else -%}
+        {%- set by_problem = run_query(
+            'select problem, count(*) from ' ~ load_issues
+            ~ ' group by problem order by count(*) desc, problem'
+        ).rows -%}
+        {%- set parts = [] -%}
+        {%- for row in by_problem -%}
+            {%- do parts.append(row[0] ~ ' ' ~ row[1]) -%}
+        {%- endfor -%}
+        {%- do lines.append(
+            '  load issues: ' ~ counts['n_load_issues'] ~ ' (' ~ parts | join(', ') ~ ');'
+            ~ ' see them with: select * from load_issues'
+        ) -%}
+        {%- for line in tidy_form_hints(load_issues) -%}
+            {%- do lines.append('  ' ~ line) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do lines.append(
+        '  charts: ' ~ env_var('CHARTS_DIR', 'charts') ~ '/index.html (written by `make charts`;'
+        ~ ' `make run` builds, exports and charts)'
+    ) -%}
+    {{ return(lines | join('\n')) }}
+{% endmacro %}
+
+{% macro tidy_form_hints(load_issues) %}
+    {#- A tidy metrics file in another shape (typically wide: one column per metric, as pandas
+        writes it) gets a line saying which form is expected. -#}
+    {%- set rows = run_query(
+        'select file_name, detail from ' ~ load_issues
+        ~ " where problem = 'wrong_shape' and file_name in ('metrics.csv', 'metrics.parquet')"
+        ~ ' order by file_name'
+    ).rows -%}
+    {%- set hints = [] -%}
+    {%- for row in rows -%}
+        {%- do hints.append(
+            row[0] ~ ' is not in the tidy long form (' ~ row[1] ~ '): one row per run, step,'
+            ~ ' layer and metric is expected.'
+            ~ ' A wide table (one column per metric) must be melted first, e.g. pandas'
+            ~ ' df.melt(id_vars=["run_id", "step", "layer"], var_name="metric");'
+            ~ ' see docs/tidy-format.md.'
+        ) -%}
+    {%- endfor -%}
+    {{ return(hints) }}
+{% endmacro %}
