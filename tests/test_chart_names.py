@@ -66,8 +66,6 @@ def test_unique_page_names_maps_every_run() -> None:
 
 
 def test_a_collision_is_refused_not_overwritten(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        "python_steps.charts.names.run_page_path", lambda run_id: "runs/same.html"
-    )
+    monkeypatch.setattr("python_steps.charts.names.run_page_path", lambda run_id: "runs/same.html")
     with pytest.raises(PageNameCollisionError, match="'run a' and 'run_a'"):
         unique_page_names(["run a", "run_a"])

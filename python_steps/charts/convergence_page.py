@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import duckdb
 
-from python_steps import chart_data as cd
+from python_steps.charts import data as cd
 from python_steps.charts.datasets import (
     Datasets,
 )
@@ -27,9 +27,9 @@ from python_steps.charts.render import (
 def convergence_page(con: duckdb.DuckDBPyConnection) -> Page:
     """Convergence patterns, the distribution of Spearman's rho, stabilization by depth."""
     ds = Datasets()
-    patterns = cd.convergence_pattern_counts(con)
-    rho = cd.rho_histogram(con)
-    depth = cd.stabilization_by_depth(con)
+    patterns = cd.read(con, "chart_convergence_patterns")
+    rho = cd.read(con, "chart_rho_histogram")
+    depth = cd.read(con, "chart_stabilization_by_depth")
     families = families_of(patterns)
     metric = metric_param(sorted(patterns["metric"].unique().tolist()), set(rho["metric"]))
     arch = arch_selection()
@@ -49,7 +49,7 @@ def convergence_page(con: duckdb.DuckDBPyConnection) -> Page:
             y=alt.Y("sum(n_runs):Q", title="runs"),
             color=arch_color(families),
             tooltip=[
-                alt.Tooltip("pattern:N"),
+                alt.Tooltip("pattern:N", title="pattern"),
                 alt.Tooltip("arch_family:N", title="architecture"),
                 alt.Tooltip("sum(n_runs):Q", title="runs"),
             ],
@@ -100,8 +100,10 @@ def convergence_page(con: duckdb.DuckDBPyConnection) -> Page:
                 alt.Tooltip("depth_end:Q", title="depth to", format=".1f"),
                 alt.Tooltip("mean_stabilization_step:Q", title="mean step", format=".1f"),
                 alt.Tooltip("median_stabilization_step:Q", title="median step"),
-                alt.Tooltip("n_stabilized:Q", title="layers stabilized"),
                 alt.Tooltip("n_layers:Q", title="layers"),
+                alt.Tooltip("n_stabilized:Q", title="layers stabilized"),
+                alt.Tooltip("n_never:Q", title="never stabilize"),
+                alt.Tooltip("n_undetermined:Q", title="undetermined (run too short)"),
             ],
         )
         .properties(width=SUMMARY_WIDTH, height=200, title="when layers stabilize, by depth")

@@ -1,19 +1,17 @@
-"""critical_periods.html: critical counts, coordination and loss coupling beside chance."""
+"""critical_periods.html: critical counts, coordination and loss coupling per run, each
+beside its chance level, with every threshold drawn and named in a legend."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import altair as alt
 import duckdb
-import pandas as pd
 
-from python_steps import chart_data as cd
-from python_steps.charts.datasets import (
-    Datasets,
-)
+from python_steps.charts import data as cd
+from python_steps.charts.datasets import Datasets
 from python_steps.charts.render import (
     SUMMARY_WIDTH,
+    UNIT_AXIS,
+    UNIT_SCALE,
     Page,
     arch_color,
     arch_picker,
@@ -21,134 +19,202 @@ from python_steps.charts.render import (
     column,
     families_of,
     is_metric,
+    label_expr,
+    legend_entry,
     metric_param,
     row,
 )
+
+# (observed, chance level) columns of chart_critical_periods, with their row labels.
+COORDINATION_FIGURES = {
+    "max_coordination": "peak coordination: observed",
+    "max_coordination_null_mean": "peak coordination: chance level",
+}
+COUPLING_FIGURES = {
+    "loss_correlation": "loss coupling: observed",
+    "loss_drop_base_rate": "loss coupling: chance (loss-drop base rate)",
+}
+PERIOD_FIGURES = {
+    "num_coordinated_periods": "coordinated periods: observed",
+    "coordinated_periods_null_mean": "coordinated periods: chance level",
+}
+SHARE_FIGURES = {
+    "critical_share": "critical steps",
+    "transition_share": "transitions",
+}
+# The reference lines, one legend entry each (solid, long dashes, short dashes).
+LINE_STYLES = [
+    "ceiling (1 - critical percentile)",
+    "strong if above (threshold)",
+    "mean chance level of loss coupling",
+]
+
+
+DASHES = [[1, 0], [6, 3], [2, 2]]
+# The observed-vs-chance strips are one per row, as wide as their long labels allow.
+STRIP_WIDTH = 780
+
+
+def with_line(chart: alt.Chart, label: str, labels: list[str]) -> alt.Chart:
+    """A reference line with its legend entry under "lines" (`labels`: the chart's lines)."""
+    dashes = [DASHES[LINE_STYLES.index(line)] for line in labels]
+    return legend_entry(chart, alt.StrokeDash, label, labels, "lines", dashes)
+
+
+def critical_tooltip() -> list[alt.Tooltip]:
+    """Tooltip of one run's critical-period figures, with their chance levels."""
+    return [
+        alt.Tooltip("run_id:N", title="run"),
+        alt.Tooltip("arch_family:N", title="architecture"),
+        alt.Tooltip("dataset:N", title="dataset"),
+        alt.Tooltip("total_critical_steps:Q", title="critical steps"),
+        alt.Tooltip("total_transitions:Q", title="transitions"),
+        alt.Tooltip("num_coordinated_periods:Q", title="coordinated periods"),
+        alt.Tooltip("coordinated_periods_null_mean:Q", title="… by chance", format=".2f"),
+        alt.Tooltip("mean_coordination:Q", title="mean coordination", format=".3f"),
+        alt.Tooltip("max_coordination:Q", title="peak coordination", format=".3f"),
+        alt.Tooltip("max_coordination_null_mean:Q", title="… by chance", format=".3f"),
+        alt.Tooltip("max_coordination_p_value:Q", title="… p-value", format=".3f"),
+        alt.Tooltip("loss_correlation:Q", title="loss coupling", format=".3f"),
+        alt.Tooltip("loss_drop_base_rate:Q", title="… by chance", format=".3f"),
+        alt.Tooltip("loss_coupling_p_value:Q", title="… p-value", format=".3g"),
+        alt.Tooltip("is_strong:N", title="strong"),
+    ]
+
+
+def figures_strip(
+    base: alt.Chart,
+    figures: dict[str, str],
+    name: str,
+    title: str,
+    families: list[str],
+    unit: bool = True,
+) -> alt.Chart:
+    """Per run, the observed figure and its chance level as two rows of jittered points
+    coloured by architecture (human row labels)."""
+    return (
+        base.transform_fold(list(figures), as_=["figure", "value"])
+        .transform_calculate(figure_label=label_expr("figure", figures))
+        .mark_point(filled=True, size=60, opacity=0.75)
+        .encode(
+            x=alt.X(
+                "value:Q",
+                title=None,
+                scale=UNIT_SCALE if unit else alt.Scale(zero=True),
+                axis=UNIT_AXIS if unit else alt.Axis(),
+            ),
+            y=alt.Y("figure_label:N", sort=list(figures.values()), title=None),
+            yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-0.7, 0.7])),
+            color=arch_color(families),
+            tooltip=critical_tooltip(),
+        )
+        .properties(width=STRIP_WIDTH, height=alt.Step(56), title=title, name=name)
+    )
 
 
 def critical_periods_page(con: duckdb.DuckDBPyConnection) -> Page:
     """Critical counts, coordination and loss coupling per run, beside chance levels."""
     ds = Datasets()
-    data = cd.critical_period_runs(con)
-    data = data.assign(
-        critical_share=data["total_critical_steps"]
-        / (data["n_layers"] * (data["n_measurements"] - 1)).clip(lower=1),
-        transition_share=data["total_transitions"]
-        / (data["n_layers"] * (data["n_measurements"] - 2)).clip(lower=1),
-    )
+    data = cd.read(con, "chart_critical_periods")
     families = families_of(data)
     metric = metric_param(sorted(data["metric"].unique().tolist()))
     arch = arch_selection()
-    base = alt.Chart(ds.add(data, "critical periods")).transform_filter(is_metric(metric))
+    named = ds.add(data, "critical periods")
+    base = alt.Chart(named).transform_filter(is_metric(metric))
     filtered = base.transform_filter(arch)
-    tooltip = _critical_tooltip(data)
-    picker = arch_picker(ds, data.assign(one=1), "one", "runs", families, arch, metric)
+    picker = arch_picker(ds, data, None, "runs", families, arch, metric, what="critical periods")
     shares = (
-        filtered.transform_fold(["critical_share", "transition_share"], as_=["count", "share"])
-        .mark_point(filled=True, opacity=0.7)
+        filtered.transform_fold(list(SHARE_FIGURES), as_=["figure", "share"])
+        .transform_calculate(figure_label=label_expr("figure", SHARE_FIGURES))
+        .mark_point(filled=True, size=60, opacity=0.75)
         .encode(
             x=alt.X(
-                "share:Q", title="share of a run's layer-steps", scale=alt.Scale(domain=[0, 0.12])
+                "share:Q",
+                title="share of a run's layer-steps",
+                scale=alt.Scale(domain=[0, 0.12], nice=False),
             ),
-            y=alt.Y("count:N", title=None),
-            yOffset=alt.YOffset("arch_family:N", sort=families),
+            y=alt.Y("figure_label:N", title=None),
+            yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-0.7, 0.7])),
             color=arch_color(families),
-            tooltip=tooltip,
+            tooltip=critical_tooltip(),
         )
-        .properties(
-            width=SUMMARY_WIDTH,
-            height=120,
-            name="critical_counts",
-            title="critical steps and transitions (P90 allows at most 0.10)",
-        )
+        .properties(name="critical_counts")
     )
-    ceiling = (
-        alt.Chart(ds.add(pd.DataFrame({"ceiling": [0.1]}), "ceiling"))
-        .mark_rule(color="gray", strokeDash=[4, 3])
-        .encode(x="ceiling:Q", tooltip=[alt.Tooltip("ceiling:Q", title="P90 ceiling")])
+    label = LINE_STYLES[0]
+    ceiling = with_line(
+        base.mark_rule(color="#555").encode(
+            x=alt.X("mean(critical_share_ceiling):Q", title="share of a run's layer-steps"),
+            tooltip=[alt.Tooltip("mean(critical_share_ceiling):Q", title=label)],
+        ),
+        label,
+        [label],
     )
-    coordination_columns = present_pairs(COORDINATION_PAIRS, data.columns)
-    coordination = _observed_vs_chance(
+    shares_chart = alt.layer(shares, ceiling).properties(
+        width=SUMMARY_WIDTH,
+        height=alt.Step(56),
+        title="critical steps and transitions per run",
+    )
+    coordination = figures_strip(
+        filtered, COORDINATION_FIGURES, "coordination", "peak coordination vs chance", families
+    )
+    coupling = figures_strip(
+        filtered, COUPLING_FIGURES, "loss_coupling", "loss coupling vs chance", families
+    )
+    periods = figures_strip(
         filtered,
-        coordination_columns,
-        "coordination",
-        "coordination: observed vs chance"
-        if len(coordination_columns) > len(COORDINATION_PAIRS)
-        else "coordination (no chance level in this build)",
-        tooltip,
+        PERIOD_FIGURES,
+        "coordinated_periods",
+        "coordinated periods vs chance",
         families,
+        unit=False,
     )
-    coupling_columns = present_pairs(COUPLING_PAIRS, data.columns)
-    coupling = _observed_vs_chance(
-        filtered,
-        coupling_columns,
-        "loss_coupling",
-        "loss coupling: observed vs chance (base rate of loss drops)"
-        if len(coupling_columns) > len(COUPLING_PAIRS)
-        else "loss coupling (no chance level in this build)",
-        tooltip,
-        families,
-    )
-    last_row: list[alt.TopLevelMixin] = []
-    period_columns = present_pairs(PERIOD_PAIRS, data.columns)
-    if len(period_columns) > len(PERIOD_PAIRS):
-        last_row.append(
-            _observed_vs_chance(
-                filtered,
-                period_columns,
-                "coordinated_periods",
-                "coordinated periods (≥ 0.5): observed vs chance",
-                tooltip,
-                families,
-                unit_domain=False,
-            )
-        )
+    strong = "strong if above (threshold)"
     scatter = (
-        filtered.mark_point(filled=True, size=50, opacity=0.8)
+        filtered.mark_point(filled=True, size=80, opacity=0.85)
         .encode(
-            x=alt.X("max_coordination:Q", title="max coordination", scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y(
-                "loss_correlation:Q",
-                title="loss coupling (loss_correlation)",
-                scale=alt.Scale(domain=[0, 1]),
+            x=alt.X(
+                "max_coordination:Q", title="peak coordination", scale=UNIT_SCALE, axis=UNIT_AXIS
             ),
+            y=alt.Y("loss_correlation:Q", title="loss coupling", scale=UNIT_SCALE, axis=UNIT_AXIS),
             color=arch_color(families),
-            shape=alt.Shape("is_strong:N", title="strong"),
-            tooltip=tooltip,
+            shape=alt.Shape("is_strong:N", title="strong run"),
+            tooltip=critical_tooltip(),
         )
         .properties(name="coordination_vs_coupling")
     )
-    strong = ds.add(pd.DataFrame({"threshold": [0.3]}), "strong threshold")
-    strong_lines = alt.Chart(strong).mark_rule(color="gray", strokeDash=[4, 3])
-    scatter_layers: list[alt.TopLevelMixin] = [
+    rules = base.mark_rule(color="#555")
+    coordination_rule = rules.encode(
+        x=alt.X("mean(strong_coordination_threshold):Q", title="peak coordination"),
+        tooltip=[alt.Tooltip("mean(strong_coordination_threshold):Q", title=strong)],
+    )
+    coupling_rule = rules.encode(
+        y=alt.Y("mean(strong_loss_correlation_threshold):Q", title="loss coupling"),
+        tooltip=[alt.Tooltip("mean(strong_loss_correlation_threshold):Q", title=strong)],
+    )
+    base_rate = filtered.mark_rule(color="#ff7f0e", strokeWidth=2).encode(
+        y=alt.Y("mean(loss_drop_base_rate):Q", title="loss coupling"),
+        tooltip=[
+            alt.Tooltip("mean(loss_drop_base_rate):Q", title="mean chance level", format=".3f")
+        ],
+    )
+    scatter_chart = alt.layer(
         scatter,
-        strong_lines.encode(
-            x="threshold:Q", tooltip=[alt.Tooltip("threshold:Q", title="strong if above")]
-        ),
-        strong_lines.encode(
-            y="threshold:Q", tooltip=[alt.Tooltip("threshold:Q", title="strong if above")]
-        ),
-    ]
-    if "loss_drop_base_rate" in data.columns:
-        scatter_layers.append(
-            filtered.mark_rule(color="orange", strokeDash=[6, 2]).encode(
-                y="mean(loss_drop_base_rate):Q",
-                tooltip=[
-                    alt.Tooltip(
-                        "mean(loss_drop_base_rate):Q", title="mean chance base rate", format=".3f"
-                    )
-                ],
-            )
-        )
-    scatter_chart = alt.layer(*scatter_layers).properties(
+        with_line(coordination_rule, strong, LINE_STYLES[1:]),
+        with_line(coupling_rule, strong, LINE_STYLES[1:]),
+        with_line(base_rate, LINE_STYLES[2], LINE_STYLES[1:]),
+    ).properties(
         width=SUMMARY_WIDTH,
-        height=SUMMARY_WIDTH,
-        title="coordination vs loss coupling (strong: both > 0.3)",
+        height=SUMMARY_WIDTH * 0.8,
+        title=alt.Title(
+            "peak coordination vs loss coupling", subtitle="strong: both above the thresholds"
+        ),
     )
     chart = column(
-        row(picker, alt.layer(shares, ceiling)),
-        row(coordination, coupling),
-        row(scatter_chart, *last_row),
+        row(picker, shares_chart),
+        coordination,
+        coupling,
+        periods,
+        scatter_chart,
     ).add_params(metric)
     return Page(
         path="critical_periods.html",
@@ -156,75 +222,14 @@ def critical_periods_page(con: duckdb.DuckDBPyConnection) -> Page:
         intro_html=(
             "<p>A layer is critical at a step when its |velocity| is above its own 90th "
             "percentile, so about 10% of its steps are critical by construction; "
-            "coordination is the share of layers critical at the same step, so its mean "
-            "is near 0.1 when layers are independent. Loss coupling is the share of a "
-            "layer's critical steps at which the loss falls, averaged over layers; the "
-            "loss falls at about half the steps of a noisy run, so ~0.5 is what chance "
-            "gives. Chance levels are drawn beside the observed figures where the build "
-            "has them. Click an architecture to filter.</p>"
+            "coordination is the share of layers critical at the same step. Each observed "
+            "figure is drawn beside its <b>chance level</b>: the mean of the same figure "
+            "over circular shifts of each layer's series (which keep every layer's own "
+            "dynamics but break their alignment), and, for loss coupling, the share of all "
+            "steps at which the loss falls. A run is <i>strong</i> when its peak "
+            "coordination and its loss coupling are both above their thresholds. Points "
+            "are spread vertically so that runs with equal values stay visible. Click an "
+            "architecture to filter.</p>"
         ),
         spec=ds.spec(chart),
-    )
-
-
-COORDINATION_PAIRS = (
-    ("mean_coordination", "coordination_null_mean"),
-    ("max_coordination", "max_coordination_null_mean"),
-)
-COUPLING_PAIRS = (("loss_correlation", "loss_drop_base_rate"),)
-PERIOD_PAIRS = (("num_coordinated_periods", "coordinated_periods_null_mean"),)
-# Run-page reference lines on the coordination timeline (those the build has).
-
-
-def present_pairs(pairs: tuple[tuple[str, str], ...], columns: Iterable[str]) -> list[str]:
-    """Each observed column followed by its chance level when the data has it."""
-    present = set(columns)
-    return [c for pair in pairs for c in pair if c == pair[0] or c in present]
-
-
-def _critical_tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:
-    """Tooltip of one run's critical-period figures (with chance levels when present)."""
-    tooltip = [
-        alt.Tooltip("run_id:N", title="run"),
-        alt.Tooltip("arch_family:N", title="architecture"),
-        alt.Tooltip("dataset:N"),
-        alt.Tooltip("total_critical_steps:Q", title="critical steps"),
-        alt.Tooltip("total_transitions:Q", title="transitions"),
-        alt.Tooltip("num_coordinated_periods:Q", title="coordinated periods"),
-        alt.Tooltip("mean_coordination:Q", title="mean coordination", format=".3f"),
-        alt.Tooltip("max_coordination:Q", title="max coordination", format=".3f"),
-        alt.Tooltip("loss_correlation:Q", title="loss coupling", format=".3f"),
-        alt.Tooltip("is_strong:N", title="strong"),
-    ]
-    for name in cd.CRITICAL_BASELINE_COLUMNS:
-        if name in data.columns:
-            tooltip.append(alt.Tooltip(f"{name}:Q", format=".3f"))
-    return tooltip
-
-
-def _observed_vs_chance(
-    base: alt.Chart,
-    columns: list[str],
-    name: str,
-    title: str,
-    tooltip: list[alt.Tooltip],
-    families: list[str],
-    unit_domain: bool = True,
-) -> alt.Chart:
-    """Per run, the observed figures and their chance levels side by side (one row per
-    column, runs as ticks, coloured by architecture)."""
-    return (
-        base.transform_fold(columns, as_=["figure", "value"])
-        .mark_tick(thickness=2, opacity=0.7)
-        .encode(
-            x=alt.X(
-                "value:Q",
-                title=None,
-                scale=alt.Scale(domain=[0, 1]) if unit_domain else alt.Scale(),
-            ),
-            y=alt.Y("figure:N", sort=columns, title=None),
-            color=arch_color(families),
-            tooltip=[*tooltip[:2], alt.Tooltip("figure:N"), alt.Tooltip("value:Q", format=".3f")],
-        )
-        .properties(width=SUMMARY_WIDTH, height=30 * len(columns), title=title, name=name)
     )

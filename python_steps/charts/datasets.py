@@ -10,11 +10,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from python_steps import chart_data as cd
+from python_steps.charts import data as cd
 
 
 class TooManyRowsError(ValueError):
-    """A chart would embed more rows than `chart_data.MAX_ROWS`."""
+    """A chart would embed more rows than `data.MAX_ROWS`."""
 
 
 def check_rows(data: pd.DataFrame, what: str, max_rows: int = cd.MAX_ROWS) -> pd.DataFrame:
@@ -27,7 +27,7 @@ def check_rows_count(n_rows: int, what: str, max_rows: int = cd.MAX_ROWS) -> Non
     """TooManyRowsError when a chart's dataset would have more than `max_rows` rows."""
     if n_rows > max_rows:
         raise TooManyRowsError(
-            f"{what}: {n_rows} rows, more than {max_rows}; aggregate it in chart_data"
+            f"{what}: {n_rows} rows, more than {max_rows}; aggregate it in models/reporting"
         )
 
 
@@ -126,6 +126,8 @@ class Datasets:
     def spec(self, chart: alt.TopLevelMixin) -> dict[str, Any]:
         """The chart's Vega-Lite spec with the data attached (not schema-validated here:
         validation costs ~0.1 s a page; the tests validate every page)."""
-        spec = chart.to_dict(validate=False)
+        from python_steps.charts.render import themed
+
+        spec = themed(chart.to_dict(validate=False))
         spec.setdefault("datasets", {}).update(self.values)
         return spec

@@ -5,13 +5,15 @@ from __future__ import annotations
 import altair as alt
 import duckdb
 
-from python_steps import chart_data as cd
+from python_steps.charts import data as cd
 from python_steps.charts.datasets import (
     Datasets,
 )
-from python_steps.charts.jumps_page import jump_tooltip, sample_title
+from python_steps.charts.jumps_page import jump_tooltip, jump_type_color, sample_title
 from python_steps.charts.render import (
     SUMMARY_WIDTH,
+    UNIT_AXIS,
+    UNIT_SCALE,
     Page,
     arch_picker,
     arch_selection,
@@ -26,13 +28,13 @@ from python_steps.charts.render import (
 def jump_types_page(con: duckdb.DuckDBPyConnection) -> Page:
     """The k-means jump types: each type's feature profile, and the jumps by type."""
     ds = Datasets()
-    counts = cd.jump_type_counts(con)
-    profiles = cd.jump_type_profiles(con)
-    sample = cd.jump_sample(con)
+    counts = cd.read(con, "chart_jump_type_counts")
+    profiles = cd.read(con, "chart_jump_type_profiles")
+    sample = cd.read(con, "chart_jump_sample")
     families = families_of(counts)
     metric = metric_param(sorted(counts["metric"].unique().tolist()))
     arch = arch_selection()
-    type_color = alt.Color("jump_type:N", title="jump type")
+    type_color = jump_type_color()
     picker = arch_picker(ds, counts, "n_jumps", "jumps", families, arch, metric)
     type_counts = (
         alt.Chart(ds.add(counts, "jump type counts"), name="type_counts")
@@ -40,11 +42,11 @@ def jump_types_page(con: duckdb.DuckDBPyConnection) -> Page:
         .transform_filter(arch)
         .mark_bar()
         .encode(
-            x=alt.X("jump_type:N", title="jump type", axis=alt.Axis(labelAngle=0)),
+            x=alt.X("jump_type_name:N", title="jump type", axis=alt.Axis(labelAngle=-20)),
             y=alt.Y("sum(n_jumps):Q", title="jumps"),
             color=type_color,
             tooltip=[
-                alt.Tooltip("jump_type:N", title="jump type"),
+                alt.Tooltip("jump_type_name:N", title="jump type"),
                 alt.Tooltip("sum(n_jumps):Q", title="jumps", format=","),
                 alt.Tooltip("sum(n_noise_jumps):Q", title="of which noise", format=","),
             ],
@@ -62,12 +64,12 @@ def jump_types_page(con: duckdb.DuckDBPyConnection) -> Page:
                 sort=["phase", "magnitude", "speed"],
                 axis=alt.Axis(labelAngle=0),
             ),
-            xOffset="jump_type:N",
-            y=alt.Y("mean_standardized_value:Q", title="mean standardized value"),
+            xOffset="jump_type_name:N",
+            y=alt.Y("mean_standardized_value:Q", title="mean (standard deviations from all jumps)"),
             color=type_color,
             tooltip=[
-                alt.Tooltip("jump_type:N", title="jump type"),
-                alt.Tooltip("feature:N"),
+                alt.Tooltip("jump_type_name:N", title="jump type"),
+                alt.Tooltip("feature:N", title="feature"),
                 alt.Tooltip("mean_value:Q", title="mean (raw)", format=".4g"),
                 alt.Tooltip("mean_standardized_value:Q", title="mean (standardized)", format=".3f"),
                 alt.Tooltip("n_jumps:Q", title="jumps", format=","),
@@ -81,10 +83,10 @@ def jump_types_page(con: duckdb.DuckDBPyConnection) -> Page:
         alt.Chart(ds.add(sample, "jump sample"), name="type_scatter")
         .transform_filter(is_metric(metric))
         .transform_filter(arch)
-        .mark_point(size=12, opacity=0.6, filled=True)
+        .mark_point(size=18, opacity=0.6, filled=True)
         .encode(
-            x=alt.X("magnitude:Q", title="magnitude (log)", scale=alt.Scale(type="log")),
-            y=alt.Y("speed:Q", title="speed (log)", scale=alt.Scale(type="log")),
+            x=alt.X("magnitude:Q", title="size |velocity| (log)", scale=alt.Scale(type="log")),
+            y=alt.Y("speed:Q", title="speed |acceleration| (log)", scale=alt.Scale(type="log")),
             color=type_color,
             tooltip=jump_tooltip(),
         )
@@ -95,14 +97,22 @@ def jump_types_page(con: duckdb.DuckDBPyConnection) -> Page:
         alt.Chart(ds.add(sample, "jump sample"), name="type_phase")
         .transform_filter(is_metric(metric))
         .transform_filter(arch)
-        .mark_tick(opacity=0.5)
+        # a reproducible jitter within each type's row, so overlapping jumps show
+        .transform_calculate(
+            jitter="((datum.measurement_index * 7919 + datum.layer_position * 104729) % 997)"
+            " / 997 - 0.5"
+        )
+        .mark_point(size=14, opacity=0.5, filled=True)
         .encode(
-            x=alt.X("phase:Q", title="phase", scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("jump_type:N", title="jump type"),
+            x=alt.X(
+                "phase:Q", title="phase (step / total steps)", scale=UNIT_SCALE, axis=UNIT_AXIS
+            ),
+            y=alt.Y("jump_type_name:N", title="jump type"),
+            yOffset=alt.YOffset("jitter:Q", scale=alt.Scale(domain=[-0.6, 0.6])),
             color=type_color,
             tooltip=jump_tooltip(),
         )
-        .properties(width=SUMMARY_WIDTH, height=160, title="phase of each type's jumps")
+        .properties(width=SUMMARY_WIDTH, height=alt.Step(40), title="phase of each type's jumps")
     )
     chart = column(picker, row(type_counts, profile), row(scatter, phase_scatter)).add_params(
         metric
@@ -112,7 +122,9 @@ def jump_types_page(con: duckdb.DuckDBPyConnection) -> Page:
         title="jump types",
         intro_html=(
             "<p>For each metric the jumps of all runs are clustered by k-means on their "
-            "standardized phase, magnitude and speed; the cluster is the jump type. The "
+            "standardized phase, magnitude and speed; the cluster is the jump type, named "
+            "after its centre: when its jumps happen (early, mid, late), how big they are "
+            "(small, medium, large) and, when notably so, how fast (slow, fast). The "
             "profile shows each type's mean of each feature in the standardized units "
             "k-means used (0 = the metric's average jump). Click an architecture to "
             "filter the counts and scatter plots.</p>"

@@ -6,13 +6,17 @@ import altair as alt
 import duckdb
 import pandas as pd
 
-from python_steps import chart_data as cd
+from python_steps.charts import data as cd
 from python_steps.charts.datasets import (
     Datasets,
 )
 from python_steps.charts.render import (
+    JUMP_KIND_COLOR,
+    JUMP_TYPE_SCHEME,
     PHASE_ORDER,
     SUMMARY_WIDTH,
+    UNIT_AXIS,
+    UNIT_SCALE,
     Page,
     arch_color,
     arch_selection,
@@ -24,46 +28,30 @@ from python_steps.charts.render import (
 )
 
 
-def _jump_noise_label(data: pd.DataFrame) -> pd.DataFrame:
-    """A readable real/noise column for colouring."""
-    labels = {True: "numerical noise", False: "real"}
-    return data.assign(kind=data["is_numerical_noise"].map(labels))
-
-
 def jumps_page(con: duckdb.DuckDBPyConnection) -> Page:
     """Where jumps happen in training, how big they are, per architecture."""
     ds = Datasets()
-    counts = cd.jump_counts_by_arch(con)
-    phases = _jump_noise_label(cd.jump_phase_histogram(con))
-    sample = cd.jump_sample(con)
-    boxes = cd.magnitude_by_phase_category(con)
+    counts = cd.read(con, "chart_jump_counts")
+    phases = cd.read(con, "chart_jump_phase_histogram")
+    sample = cd.read(con, "chart_jump_sample")
+    boxes = cd.read(con, "chart_jump_magnitude_boxes")
     families = families_of(counts)
     metric = metric_param(sorted(counts["metric"].unique().tolist()))
     arch = arch_selection()
-    kind_color = alt.Color(
-        "kind:N",
-        title="jump",
-        scale=alt.Scale(domain=["real", "numerical noise"], range=["steelblue", "lightgray"]),
-    )
-    long_counts = counts.melt(
-        id_vars=["metric", "arch_family"],
-        value_vars=["n_real_jumps", "n_noise_jumps"],
-        var_name="kind",
-        value_name="n",
-    ).replace({"kind": {"n_real_jumps": "real", "n_noise_jumps": "numerical noise"}})
+    kind_color = alt.Color("jump_kind:N", title="jump", scale=JUMP_KIND_COLOR)
     per_arch = (
-        alt.Chart(ds.add(long_counts, "jumps per architecture"), name="arch_picker")
+        alt.Chart(ds.add(counts, "jumps per architecture"), name="arch_picker")
         .transform_filter(is_metric(metric))
         .mark_bar()
         .encode(
             y=alt.Y("arch_family:N", title="architecture", sort=families),
-            x=alt.X("sum(n):Q", title="jumps"),
+            x=alt.X("sum(n_jumps):Q", title="jumps"),
             color=kind_color,
             opacity=alt.when(arch).then(alt.value(1.0)).otherwise(alt.value(0.3)),
             tooltip=[
                 alt.Tooltip("arch_family:N", title="architecture"),
-                alt.Tooltip("kind:N", title="jump"),
-                alt.Tooltip("sum(n):Q", title="jumps", format=","),
+                alt.Tooltip("jump_kind:N", title="jump"),
+                alt.Tooltip("sum(n_jumps):Q", title="jumps", format=","),
             ],
         )
         .add_params(arch)
@@ -80,7 +68,10 @@ def jumps_page(con: duckdb.DuckDBPyConnection) -> Page:
         .mark_bar()
         .encode(
             x=alt.X(
-                "phase_start:Q", title="phase (step / total steps)", scale=alt.Scale(domain=[0, 1])
+                "phase_start:Q",
+                title="phase (step / total steps)",
+                scale=UNIT_SCALE,
+                axis=UNIT_AXIS,
             ),
             x2="phase_end:Q",
             y=alt.Y("sum(n_jumps):Q", title="jumps"),
@@ -88,7 +79,7 @@ def jumps_page(con: duckdb.DuckDBPyConnection) -> Page:
             tooltip=[
                 alt.Tooltip("phase_start:Q", title="phase from", format=".2f"),
                 alt.Tooltip("phase_end:Q", title="phase to", format=".2f"),
-                alt.Tooltip("kind:N", title="jump"),
+                alt.Tooltip("jump_kind:N", title="jump"),
                 alt.Tooltip("sum(n_jumps):Q", title="jumps", format=","),
             ],
         )
@@ -100,10 +91,10 @@ def jumps_page(con: duckdb.DuckDBPyConnection) -> Page:
         .transform_filter(arch)
         .mark_point(size=12, opacity=0.6, filled=True)
         .encode(
-            x=alt.X("phase:Q", title="phase", scale=alt.Scale(domain=[0, 1])),
+            x=alt.X("phase:Q", title="phase", scale=UNIT_SCALE, axis=UNIT_AXIS),
             y=alt.Y("magnitude:Q", title="magnitude |velocity| (log)", scale=alt.Scale(type="log")),
-            color=alt.Color("jump_type:N", title="jump type"),
-            shape=alt.Shape("is_numerical_noise:N", title="numerical noise"),
+            color=jump_type_color(),
+            shape=alt.Shape("jump_kind:N", title="jump"),
             tooltip=jump_tooltip(),
         )
         .properties(width=SUMMARY_WIDTH, height=240, title=sample_title(sample, "jumps"))
@@ -139,8 +130,12 @@ def jumps_page(con: duckdb.DuckDBPyConnection) -> Page:
             y=alt.Y("min_magnitude:Q", title="magnitude (log)", scale=log_y),
             y2="max_magnitude:Q",
         ),
-        box_base.mark_bar(size=10).encode(y="q1_magnitude:Q", y2="q3_magnitude:Q"),
-        box_base.mark_tick(color="black", size=10).encode(y="median_magnitude:Q"),
+        box_base.mark_bar(size=10).encode(
+            y=alt.Y("q1_magnitude:Q", title="magnitude (log)", scale=log_y), y2="q3_magnitude:Q"
+        ),
+        box_base.mark_tick(color="black", size=10).encode(
+            y=alt.Y("median_magnitude:Q", title="magnitude (log)", scale=log_y)
+        ),
     ).properties(
         width=SUMMARY_WIDTH,
         height=240,
@@ -166,15 +161,22 @@ def jump_tooltip() -> list[alt.Tooltip]:
     """Tooltip fields of one jump."""
     return [
         alt.Tooltip("run_id:N", title="run"),
-        alt.Tooltip("layer:N"),
-        alt.Tooltip("step:Q"),
-        alt.Tooltip("phase:Q", format=".3f"),
-        alt.Tooltip("magnitude:Q", format=".3g"),
-        alt.Tooltip("speed:Q", format=".3g"),
-        alt.Tooltip("direction:N"),
-        alt.Tooltip("jump_type:N", title="jump type"),
-        alt.Tooltip("is_numerical_noise:N", title="numerical noise"),
+        alt.Tooltip("layer:N", title="layer"),
+        alt.Tooltip("step:Q", title="step"),
+        alt.Tooltip("phase:Q", title="phase (step / total)", format=".3f"),
+        alt.Tooltip("magnitude:Q", title="size |velocity|", format=".3g"),
+        alt.Tooltip("speed:Q", title="speed |acceleration|", format=".3g"),
+        alt.Tooltip("direction:N", title="direction"),
+        alt.Tooltip("jump_type_name:N", title="jump type"),
+        alt.Tooltip("jump_kind:N", title="jump"),
     ]
+
+
+def jump_type_color() -> alt.Color:
+    """Jump types by name, in their own palette (never the architectures' colours)."""
+    return alt.Color(
+        "jump_type_name:N", title="jump type", scale=alt.Scale(scheme=JUMP_TYPE_SCHEME)
+    )
 
 
 def sample_title(sample: pd.DataFrame, what: str) -> str:

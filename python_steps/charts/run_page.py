@@ -1,4 +1,5 @@
-"""Run pages: heatmap of layer by step, coordination timeline and loss curve."""
+"""Run pages: heatmap of layer by step (jumps and stabilization marked), a stabilization
+column per layer, the coordination timeline with its reference levels, and the loss."""
 
 from __future__ import annotations
 
@@ -7,115 +8,71 @@ from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
-import duckdb
 import pandas as pd
 
-from python_steps import chart_data as cd
-from python_steps.charts.datasets import (
-    Datasets,
-    check_rows_count,
-    csv_header,
-    csv_parse,
-    to_csv_by,
-)
+from python_steps.charts.datasets import Datasets
 from python_steps.charts.names import run_page_path
 from python_steps.charts.render import (
-    HEATMAP_WIDTH,
     SHADING_OPTIONS,
     STEP_AXIS,
     Page,
     is_metric,
+    js_string,
+    label_expr,
     metric_param,
 )
+from python_steps.charts.run_data import RUN_LEVELS, RunData
 
-# Run-page reference lines on the coordination timeline (those the build has).
-RUN_LEVELS = ("mean_coordination", "coordination_null_mean", "max_coordination_null_mean")
-
-
-@dataclass(frozen=True)
-class RunData:
-    """The chart data of every run: whole frames (one per run-page dataset, all runs) and
-    the same rows grouped by run_id."""
-
-    runs: pd.DataFrame
-    frames: dict[str, pd.DataFrame]
-    csv: dict[str, dict[str, str]]
-    row_counts: dict[str, dict[str, int]]
-    bin_widths: dict[str, int]
-
-    def rows_csv(self, dataset: str, run_id: str) -> str:
-        """One run's rows of a dataset as CSV (at most MAX_ROWS; a header when none)."""
-        check_rows_count(self.row_counts[dataset].get(run_id, 0), f"{dataset} of run {run_id}")
-        empty = csv_header(self.frames[dataset], "run_id") + "\n"
-        return self.csv[dataset].get(run_id, empty)
-
-    @property
-    def binned(self) -> bool:
-        """Whether any run's heatmap cells span more than one measurement."""
-        return max(self.bin_widths.values(), default=1) > 1
+MARKERS = {
+    "stabilization point": "diamond",
+    "jump (increase)": "triangle-up",
+    "jump (decrease)": "triangle-down",
+}
+LEVEL_COLORS = ["#7f7f7f", "#ff7f0e", "#d62728"]
+STATUS_WIDTH = 150
+# Heatmap, coordination and loss share this width so that their step axes line up.
+RUN_CHART_WIDTH = 820
+# Inset so marks at the first and last step are drawn whole, never cut by the frame.
+STEP_SCALE = alt.Scale(padding=8, nice=False, zero=False)
 
 
-def load_run_data(con: duckdb.DuckDBPyConnection) -> RunData:
-    """All per-run chart data, queried once for all runs and trimmed to what is drawn."""
-    cells = cd.heatmap_cells(con)
-    bin_widths = {str(k): int(v) for k, v in cells.groupby("run_id")["bin_width"].max().items()}
-    cell_columns = [
-        "run_id",
-        "metric",
-        "layer",
-        "layer_position",
-        "step_start",
-        "step_end",
-        "mean_value",
-    ]
-    if max(bin_widths.values(), default=1) > 1:
-        cell_columns += ["min_value", "max_value", "n_values"]
-    critical = cd.critical_period_runs(con)
-    level_columns = ["run_id", "metric"] + [c for c in RUN_LEVELS if c in critical.columns]
-    coordination = cd.coordination_timeline(con).drop(columns="n_layers")
-    if coordination.empty or int(coordination["n_measurements"].max()) == 1:
-        coordination = coordination.drop(columns=["mean_coordination", "n_measurements"])
-    frames = {
-        "heatmap": cells[cell_columns],
-        "stabilization": cd.stabilization_points(con).drop(columns="stabilization_index"),
-        "coordination": coordination,
-        "levels": critical[level_columns],
-        "loss": cd.loss_curve(con),
-    }
-    return RunData(
-        runs=cd.run_list(con),
-        frames=frames,
-        csv={
-            name: to_csv_by(frame, csv_parse(frame.drop(columns="run_id")), "run_id")
-            for name, frame in frames.items()
-        },
-        row_counts={
-            name: {str(k): int(v) for k, v in frame.groupby("run_id").size().items()}
-            for name, frame in frames.items()
-        },
-        bin_widths=bin_widths,
+def _layer_axis(title: str | None = "layer (input side at the top)") -> alt.Y:
+    # min/max are the only sorts Vega-Lite keeps on a domain shared by two datasets.
+    return alt.Y(
+        "layer:N", sort=alt.EncodingSortField(field="layer_position", op="min"), title=title
     )
 
 
-def select_run_pages(runs: pd.DataFrame, max_pages: int) -> list[str]:
-    """The runs that get a page: all of them up to `max_pages`, else those with the best
-    Phase 2 candidate rank first (then by run_id)."""
-    ordered = runs.sort_values(["best_candidate_rank", "run_id"], na_position="last")
-    chosen = set(ordered["run_id"].head(max_pages))
-    return [run_id for run_id in runs["run_id"] if run_id in chosen]
+def _marker_shape() -> alt.Shape:
+    return alt.Shape(
+        "marker:N",
+        title="marks",
+        scale=alt.Scale(domain=list(MARKERS), range=list(MARKERS.values())),
+        legend=alt.Legend(symbolStrokeColor="#222", symbolStrokeWidth=1, symbolFillColor="#e41a1c"),
+    )
+
+
+def _marker_color() -> alt.Color:
+    return alt.Color(
+        "marker:N",
+        title="marks",
+        scale=alt.Scale(domain=list(MARKERS), range=["white", "#e41a1c", "#e41a1c"]),
+        legend=None,
+    )
 
 
 def heatmap_chart(
     cells: alt.NamedData,
     stabilization: alt.NamedData,
+    jumps: alt.NamedData,
     binned: bool,
     metric: alt.Parameter,
     zoom: alt.Parameter,
 ) -> alt.LayerChart:
-    """Layer (forward order, input side at the top) by step, coloured by the metric value,
-    with each layer's stabilization point marked."""
+    """Layer by step coloured by the metric value (relative to each layer's own range by
+    default), with each layer's stabilization point and its jumps marked."""
     tooltip = [
-        alt.Tooltip("layer:N"),
+        alt.Tooltip("layer:N", title="layer"),
         alt.Tooltip("layer_position:Q", title="position (0 = input side)"),
         alt.Tooltip("step_start:Q", title="from step"),
         alt.Tooltip("step_end:Q", title="to step"),
@@ -123,21 +80,16 @@ def heatmap_chart(
     ]
     if binned:
         tooltip += [
-            alt.Tooltip("min_value:Q", title="min", format=".6g"),
-            alt.Tooltip("max_value:Q", title="max", format=".6g"),
+            alt.Tooltip("min_value:Q", title="smallest", format=".6g"),
+            alt.Tooltip("max_value:Q", title="largest", format=".6g"),
             alt.Tooltip("n_values:Q", title="measurements in cell"),
         ]
-    # min/max are the only sorts Vega-Lite keeps on a domain shared by two datasets.
-    y = alt.Y(
-        "layer:N",
-        sort=alt.EncodingSortField(field="layer_position", op="min"),
-        title="layer (forward order)",
-    )
     shading = alt.param(
         name="shading",
         value=SHADING_OPTIONS[0],
         bind=alt.binding_select(options=list(SHADING_OPTIONS), name="heatmap colour "),
     )
+    relative = f"shading === {js_string(SHADING_OPTIONS[0])}"
     rects = (
         alt.Chart(cells, name="heatmap")
         .transform_filter(is_metric(metric))
@@ -145,21 +97,20 @@ def heatmap_chart(
             layer_min="min(mean_value)", layer_max="max(mean_value)", groupby=["layer"]
         )
         .transform_calculate(
-            shade=f"shading === '{SHADING_OPTIONS[0]}' ? datum.mean_value"
-            " : (datum.layer_max > datum.layer_min"
+            shade=f"{relative} ? (datum.layer_max > datum.layer_min"
             " ? (datum.mean_value - datum.layer_min) / (datum.layer_max - datum.layer_min)"
-            " : 0.5)"
+            " : 0.5) : datum.mean_value"
         )
         .mark_rect()
         .encode(
-            x=alt.X("step_start:Q", title="training step", axis=STEP_AXIS),
+            x=alt.X("step_start:Q", title="training step", axis=STEP_AXIS, scale=STEP_SCALE),
             x2="step_end:Q",
-            y=y,
+            y=_layer_axis(),
             color=alt.Color(
                 "shade:Q",
-                title="colour",
+                title=["colour: value", "(0 = layer's min,", "1 = layer's max)"],
                 scale=alt.Scale(scheme="viridis", zero=False),
-                legend=alt.Legend(format=".4~g"),
+                legend=alt.Legend(format=".4~g", gradientLength=160),
             ),
             tooltip=tooltip,
         )
@@ -168,46 +119,107 @@ def heatmap_chart(
     points = (
         alt.Chart(stabilization, name="stabilization")
         .transform_filter(is_metric(metric))
-        .mark_point(shape="diamond", filled=True, size=90, color="white", stroke="black")
+        .transform_filter("isValid(datum.stabilization_step)")
+        .transform_calculate(marker="'stabilization point'")
+        .mark_point(filled=True, size=110, stroke="black", strokeWidth=1.2)
         .encode(
-            x="stabilization_step:Q",
-            y=y,
+            x=alt.X("stabilization_step:Q", title="training step"),
+            y=_layer_axis(),
+            shape=_marker_shape(),
+            color=_marker_color(),
             tooltip=[
-                alt.Tooltip("layer:N"),
-                alt.Tooltip("stabilization_measurement_index:Q", title="stabilization index"),
-                alt.Tooltip("stabilization_step:Q", title="stabilization step"),
+                alt.Tooltip("layer:N", title="layer"),
+                alt.Tooltip("stabilization_step:Q", title="stabilizes at step"),
             ],
         )
     )
-    return alt.layer(rects, points).properties(
-        width=HEATMAP_WIDTH,
-        height=alt.Step(18),
-        title="metric value by layer and step (◆ = stabilization point)",
+    jump_marks = (
+        alt.Chart(jumps, name="jumps")
+        .transform_filter(is_metric(metric))
+        .transform_calculate(marker="'jump (' + datum.direction + ')'")
+        .mark_point(filled=True, size=45, stroke="white", strokeWidth=0.6)
+        .encode(
+            x=alt.X("step:Q", title="training step"),
+            y=_layer_axis(),
+            shape=_marker_shape(),
+            color=_marker_color(),
+            tooltip=[
+                alt.Tooltip("layer:N", title="layer"),
+                alt.Tooltip("step:Q", title="step"),
+                alt.Tooltip("magnitude:Q", title="size |velocity|", format=".4g"),
+                alt.Tooltip("direction:N", title="direction"),
+                alt.Tooltip("jump_type_name:N", title="jump type"),
+            ],
+        )
+    )
+    return (
+        alt.layer(rects, jump_marks, points)
+        .resolve_scale(color="independent")
+        .properties(
+            width=RUN_CHART_WIDTH,
+            height=alt.Step(26),
+            title=alt.Title(
+                "Metric value by layer and step",
+                subtitle="◆ stabilization point, ▲▼ jumps; drag to pan, scroll to zoom",
+            ),
+        )
+    )
+
+
+def status_chart(stabilization: alt.NamedData, metric: alt.Parameter) -> alt.Chart:
+    """Per layer, in the heatmap's rows: when it stabilizes, or that it never does, or
+    that the run is too short to tell."""
+    return (
+        alt.Chart(stabilization, name="stabilization_status")
+        .transform_filter(is_metric(metric))
+        .transform_calculate(
+            text="isValid(datum.stabilization_step)"
+            " ? 'at step ' + format(datum.stabilization_step, ',') : datum.status"
+        )
+        .mark_text(align="left", x=4, fontSize=12)
+        .encode(
+            y=_layer_axis(None).axis(None),
+            text="text:N",
+            color=alt.Color(
+                "status:N",
+                title="stabilization",
+                scale=alt.Scale(
+                    domain=[
+                        "stabilized",
+                        "never stabilizes",
+                        "undetermined (run shorter than the window)",
+                    ],
+                    range=["#333333", "#b2182b", "#8c6d31"],
+                ),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("layer:N", title="layer"),
+                alt.Tooltip("status:N", title="stabilization"),
+                alt.Tooltip("stabilization_step:Q", title="step"),
+            ],
+        )
+        .properties(width=STATUS_WIDTH, height=alt.Step(26), title="stabilizes")
     )
 
 
 def coordination_chart(
-    coordination: alt.NamedData,
-    levels: alt.NamedData,
-    threshold: alt.NamedData,
-    level_names: list[str],
-    binned: bool,
-    metric: alt.Parameter,
+    coordination: alt.NamedData, levels: alt.NamedData, binned: bool, metric: alt.Parameter
 ) -> alt.LayerChart:
-    """Share of layers critical together at each step; 0.5 marks a coordinated period and
-    the run's mean coordination (and its chance level, when the mart has it) is drawn."""
+    """Share of layers critical together at each step, coordinated steps marked, with the
+    run's mean, the chance level of its peak and the coordinated threshold as lines."""
     tooltip = [
         alt.Tooltip("step:Q", title="step"),
-        alt.Tooltip("coordination:Q", format=".3f"),
+        alt.Tooltip("coordination:Q", title="coordination", format=".3f"),
         alt.Tooltip("n_critical_layers:Q", title="critical layers"),
     ]
     if binned:
         tooltip.append(alt.Tooltip("mean_coordination:Q", title="mean in bin", format=".3f"))
     base = alt.Chart(coordination).transform_filter(is_metric(metric))
     line = (
-        base.mark_line(interpolate="step-after", strokeWidth=1)
+        base.mark_line(interpolate="step-after", strokeWidth=1.2, color="#1f77b4")
         .encode(
-            x=alt.X("step:Q", title="training step", axis=STEP_AXIS),
+            x=alt.X("step:Q", title="training step", axis=STEP_AXIS, scale=STEP_SCALE),
             y=alt.Y("coordination:Q", title="coordination", scale=alt.Scale(domain=[0, 1])),
             tooltip=tooltip,
         )
@@ -215,39 +227,40 @@ def coordination_chart(
     )
     coordinated = (
         base.transform_filter(alt.datum.is_coordinated)
-        .mark_point(color="firebrick", filled=True, size=30)
-        .encode(x="step:Q", y="coordination:Q", tooltip=tooltip)
+        .mark_point(color="#d62728", filled=True, size=36, clip=False)
+        .encode(
+            x=alt.X("step:Q", title="training step"),
+            y=alt.Y("coordination:Q", title="coordination"),
+            tooltip=tooltip,
+        )
     )
+    level_labels = list(RUN_LEVELS.values())
     reference = (
         alt.Chart(levels, name="coordination_levels")
         .transform_filter(is_metric(metric))
-        .transform_fold(level_names, as_=["level", "coordination_level"])
-        .mark_rule(strokeDash=[4, 3])
+        .transform_fold(list(RUN_LEVELS), as_=["level", "coordination_level"])
+        .transform_calculate(level_label=label_expr("level", RUN_LEVELS))
+        .mark_rule(strokeDash=[5, 3], strokeWidth=1.5)
         .encode(
-            y="coordination_level:Q",
+            y=alt.Y("coordination_level:Q", title="coordination"),
             color=alt.Color(
-                "level:N",
-                title="run level",
-                scale=alt.Scale(domain=level_names, range=["gray", "orange", "purple"]),
+                "level_label:N",
+                title="lines",
+                scale=alt.Scale(domain=level_labels, range=LEVEL_COLORS),
             ),
             tooltip=[
-                alt.Tooltip("level:N"),
+                alt.Tooltip("level_label:N", title="line"),
                 alt.Tooltip("coordination_level:Q", title="value", format=".3f"),
             ],
         )
     )
-    rule = (
-        alt.Chart(threshold, name="threshold")
-        .mark_rule(color="firebrick", strokeDash=[2, 2], opacity=0.6)
-        .encode(
-            y="coordinated_threshold:Q",
-            tooltip=[alt.Tooltip("coordinated_threshold:Q", title="coordinated from")],
-        )
-    )
-    return alt.layer(line, coordinated, reference, rule).properties(
-        width=HEATMAP_WIDTH,
-        height=110,
-        title="coordination: share of layers critical at each step (● ≥ 0.5)",
+    return alt.layer(line, reference, coordinated).properties(
+        width=RUN_CHART_WIDTH,
+        height=150,
+        title=alt.Title(
+            "Coordination: share of layers critical at each step",
+            subtitle="● coordinated steps (at or above the threshold)",
+        ),
     )
 
 
@@ -255,18 +268,21 @@ def loss_chart(loss: alt.NamedData, log_scale: bool) -> alt.Chart:
     """The training loss over steps."""
     return (
         alt.Chart(loss, name="loss")
-        .mark_line(color="black", strokeWidth=1)
+        .mark_line(color="black", strokeWidth=1.2)
         .encode(
-            x=alt.X("step:Q", title="training step", axis=STEP_AXIS),
+            x=alt.X("step:Q", title="training step", axis=STEP_AXIS, scale=STEP_SCALE),
             y=alt.Y(
                 "loss:Q",
-                title="loss" + (" (log)" if log_scale else ""),
+                title="loss" + (" (log scale)" if log_scale else ""),
                 scale=alt.Scale(type="log" if log_scale else "linear"),
                 axis=alt.Axis(tickCount=5, format="~g", grid=False),
             ),
-            tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".4g")],
+            tooltip=[
+                alt.Tooltip("step:Q", title="step"),
+                alt.Tooltip("loss:Q", title="loss", format=".4g"),
+            ],
         )
-        .properties(width=HEATMAP_WIDTH, height=110, title="training loss")
+        .properties(width=RUN_CHART_WIDTH, height=150, title="Training loss")
     )
 
 
@@ -285,27 +301,26 @@ def run_page_template(data: RunData) -> RunPageTemplate:
     named = {
         name: ds.declare(frame.drop(columns="run_id"), name) for name, frame in data.frames.items()
     }
-    threshold = ds.add(pd.DataFrame({"coordinated_threshold": [0.5]}), "threshold")
     metric_names = sorted(data.frames["heatmap"]["metric"].unique().tolist())
     metric = metric_param(metric_names)
     zoom = alt.selection_interval(name="zoom", encodings=["x"], bind="scales")
     loss = data.frames["loss"]["loss"]
-    level_names = [c for c in data.frames["levels"].columns if c not in ("run_id", "metric")]
     coordination_binned = "n_measurements" in data.frames["coordination"].columns
+    heatmap = alt.hconcat(
+        heatmap_chart(
+            named["heatmap"], named["stabilization"], named["jumps"], data.binned, metric, zoom
+        ),
+        status_chart(named["stabilization"], metric),
+        spacing=4,
+    ).resolve_scale(y="shared", color="independent", shape="independent")
     chart = (
         alt.vconcat(
-            heatmap_chart(named["heatmap"], named["stabilization"], data.binned, metric, zoom),
-            coordination_chart(
-                named["coordination"],
-                named["levels"],
-                threshold,
-                level_names,
-                coordination_binned,
-                metric,
-            ),
+            heatmap,
+            coordination_chart(named["coordination"], named["levels"], coordination_binned, metric),
             loss_chart(named["loss"], log_scale=bool(len(loss)) and float(loss.min()) > 0),
         )
-        .resolve_scale(x="shared", color="independent")
+        .resolve_scale(x="shared", color="independent", shape="independent")
+        .resolve_legend(color="independent", shape="independent")
         .add_params(metric)
     )
     spec = ds.spec(chart)
@@ -341,11 +356,12 @@ def run_page(run: pd.Series, data: RunData, template: RunPageTemplate) -> Page:
         facts.append(f"final accuracy {float(accuracy):.3f}")
     intro = (
         f"<p>{', '.join(facts)}.</p><p>Heatmap cells are the metric value of a layer over "
-        f"a run of measurements ({_binning_note(data.bin_widths.get(run_id, 1))}); drag or "
-        "scroll on the heatmap to zoom all three charts along the step axis (double click "
-        "resets). Coordination is the share of the run's layers whose velocity is in their "
-        "own top 10% at a step; with independent layers its mean is near 0.1 by "
-        "construction.</p>"
+        f"a run of measurements ({_binning_note(data.bin_widths.get(run_id, 1))}), coloured "
+        "by default relative to each layer's own range so that every layer's change shows; "
+        "choose <i>metric value</i> to compare levels across layers. Drag or scroll on the "
+        "heatmap to zoom all charts along the step axis (double click resets). Coordination "
+        "is the share of the run's layers whose velocity is in their own top 10% at a step; "
+        "with independent layers its mean is near 0.1 by construction.</p>"
     )
     return Page(
         path=run_page_path(run_id),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import altair as alt
 import duckdb
 
-from python_steps import chart_data as cd
+from python_steps.charts import data as cd
 from python_steps.charts.datasets import (
     Datasets,
 )
 from python_steps.charts.render import (
+    UNIT_AXIS,
+    UNIT_SCALE,
     Page,
     arch_color,
     arch_picker,
@@ -24,7 +26,7 @@ from python_steps.charts.render import (
 def runs_overview_page(con: duckdb.DuckDBPyConnection, run_pages: dict[str, str]) -> Page:
     """Every run in one table-like chart, per metric; a click on a run opens its page."""
     ds = Datasets()
-    data = cd.run_summaries(con)
+    data = cd.read(con, "chart_run_summaries")
     data["page"] = data["run_id"].map(run_pages)
     families = families_of(data)
     metric_names = sorted(data["metric"].unique().tolist())
@@ -39,7 +41,7 @@ def runs_overview_page(con: duckdb.DuckDBPyConnection, run_pages: dict[str, str]
     tooltip = [
         alt.Tooltip("run_id:N", title="run"),
         alt.Tooltip("arch_name:N", title="architecture"),
-        alt.Tooltip("dataset:N"),
+        alt.Tooltip("dataset:N", title="dataset"),
         alt.Tooltip("final_accuracy:Q", title="final accuracy", format=".3f"),
         alt.Tooltip("max_coordination:Q", title="max coordination", format=".3f"),
         alt.Tooltip("mean_coordination:Q", title="mean coordination", format=".3f"),
@@ -52,39 +54,44 @@ def runs_overview_page(con: duckdb.DuckDBPyConnection, run_pages: dict[str, str]
     ]
     y = alt.Y("run_id:N", sort=order, title=None)
     y_unlabelled = alt.Y("run_id:N", sort=order, axis=None)
-    height = 13 * len(order)
+    height = 20 * len(order)
 
-    def field_column(mark: alt.Chart, field: str, title: str, name: str) -> alt.Chart:
+    def field_column(
+        mark: alt.Chart, field: str, title: str, name: str, unit: bool = False
+    ) -> alt.Chart:
         return mark.encode(
-            x=alt.X(field, title=title),
+            x=alt.X(field, title=title, scale=UNIT_SCALE, axis=UNIT_AXIS)
+            if unit
+            else alt.X(field, title=title),
             y=y if name == "runs_accuracy" else y_unlabelled,
             color=arch_color(families, legend=False),
             href="page:N",
             tooltip=tooltip,
-        ).properties(width=110, height=height, name=name)
+        ).properties(width=200, height=height, name=name)
 
     table = alt.hconcat(
         field_column(base.mark_bar(), "final_accuracy:Q", "final accuracy", "runs_accuracy"),
         field_column(base.mark_bar(), "n_real_jumps:Q", "real jumps", "runs_jumps"),
         field_column(
-            base.mark_point(filled=True),
+            base.mark_point(filled=True, size=70),
             "max_coordination:Q",
             "max coordination",
             "runs_max_coordination",
+            unit=True,
         ),
         field_column(
-            base.mark_point(filled=True),
+            base.mark_point(filled=True, size=70),
             "loss_correlation:Q",
             "loss coupling",
             "runs_loss_coupling",
+            unit=True,
         ),
-        base.mark_text(align="left")
+        base.mark_text(align="left", x=4, fontSize=13)
         .encode(y=y_unlabelled, text="pattern:N", href="page:N", tooltip=tooltip)
-        .properties(width=90, height=height, title="pattern", name="runs_pattern"),
-        spacing=8,
+        .properties(width=140, height=height, title="convergence pattern", name="runs_pattern"),
+        spacing=12,
     ).resolve_scale(y="shared")
-    runs_per_arch = data.groupby(["metric", "arch_family"], as_index=False).size()
-    picker = arch_picker(ds, runs_per_arch, "size", "runs", families, arch, metric)
+    picker = arch_picker(ds, data, None, "runs", families, arch, metric, what="run summaries")
     chart = column(picker, table).add_params(metric)
     n_pages = sum(1 for page in run_pages.values() if page)
     note = (
