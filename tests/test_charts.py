@@ -16,6 +16,9 @@ import io
 import json
 import os
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -288,7 +291,6 @@ def test_cli_says_in_one_line_why_it_cannot_read_the_warehouse(
         connection.execute(f"attach '{warehouse}' as built (read_only)")
         connection.execute("copy from database built to older")
         connection.execute("drop table chart_run_heatmap")
-    locked = duckdb.connect(str(tmp_path / "locked.duckdb"))
     cases = {
         empty: "is empty",
         missing: "No warehouse at",
@@ -300,7 +302,45 @@ def test_cli_says_in_one_line_why_it_cannot_read_the_warehouse(
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and reason in err and "Traceback" not in err, err
         assert not (out / "index.html").exists()
-    locked.close()
+
+
+def test_cli_on_a_warehouse_locked_by_another_process(tmp_path: Path, warehouse: Path) -> None:
+    """`python -m python_steps.charts` while a build holds the lock: one line, exit 1."""
+    locked = tmp_path / "locked.duckdb"
+    shutil.copy(warehouse, locked)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]);"
+            " print('ready', flush=True); time.sleep(60)",
+            str(locked),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "python_steps.charts",
+                "--warehouse",
+                str(locked),
+                "--out",
+                str(tmp_path / "out"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "locked" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_altair_targets_the_bundled_vega_lite() -> None:

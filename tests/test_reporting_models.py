@@ -519,3 +519,27 @@ def test_detector_validity_carries_the_thresholds(con: duckdb.DuckDBPyConnection
     assert (data["min_recall"] == 0.9).all()
     assert (data["max_false_positives_per_1000"] == 5).all()
     assert set(data["verdict"]) <= {"valid", "not valid"}
+
+
+def test_rebuilding_the_chart_models_gives_the_same_bits(
+    warehouse: Path, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The same marts give bit-identical chart tables (ordered aggregates everywhere)."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, copy)
+    run_dbt(
+        tmp_path,
+        request.getfixturevalue("demo_runs"),
+        command="run",
+        extra_args=["--select", "reporting"],
+        warehouse=copy,
+    )
+    with duckdb.connect() as connection:
+        connection.execute(f"attach '{warehouse}' as first_build (read_only)")
+        connection.execute(f"attach '{copy}' as second_build (read_only)")
+        for model in MODEL_ORDER:
+            differing = connection.execute(
+                f"select count(*) from (select * from first_build.main.{model}"
+                f" except all select * from second_build.main.{model})"
+            ).fetchall()
+            assert differing == [(0,)], model

@@ -8,19 +8,31 @@ with jumps as (
     select * from {{ ref('jumps') }}
 ),
 
-standardized as (
+metric_stats as (
+    -- ordered aggregates: the same runs give the same bits
     select
         metric,
-        jump_type,
-        phase,
-        (magnitude - avg(magnitude) over (partition by metric))
-        / nullif(stddev_pop(magnitude) over (partition by metric), 0) as magnitude_z,
-        (speed - avg(speed) over (partition by metric))
-        / nullif(stddev_pop(speed) over (partition by metric), 0) as speed_z,
-        run_id,
-        layer,
-        measurement_index
+        avg(magnitude order by run_id, layer, measurement_index) as magnitude_mean,
+        stddev_pop(magnitude order by run_id, layer, measurement_index) as magnitude_std,
+        avg(speed order by run_id, layer, measurement_index) as speed_mean,
+        stddev_pop(speed order by run_id, layer, measurement_index) as speed_std
     from jumps
+    group by metric
+),
+
+standardized as (
+    select
+        jumps.metric,
+        jumps.jump_type,
+        jumps.phase,
+        (jumps.magnitude - metric_stats.magnitude_mean)
+        / nullif(metric_stats.magnitude_std, 0) as magnitude_z,
+        (jumps.speed - metric_stats.speed_mean) / nullif(metric_stats.speed_std, 0) as speed_z,
+        jumps.run_id,
+        jumps.layer,
+        jumps.measurement_index
+    from jumps
+    inner join metric_stats on jumps.metric = metric_stats.metric
 ),
 
 centres as (

@@ -27,19 +27,33 @@ long_features as (
     into name feature value feature_value
 ),
 
-standardized as (
+feature_stats as (
+    -- ordered aggregates: the same runs give the same bits
     select
         metric,
-        jump_type,
         feature,
-        feature_value,
-        (feature_value - avg(feature_value) over (partition by metric, feature))
-        / nullif(stddev_pop(feature_value) over (partition by metric, feature), 0)
-            as standardized_value,
-        run_id,
-        layer,
-        measurement_index
+        avg(feature_value order by run_id, layer, measurement_index) as feature_mean,
+        stddev_pop(feature_value order by run_id, layer, measurement_index) as feature_std
     from long_features
+    group by metric, feature
+),
+
+standardized as (
+    select
+        long_features.metric,
+        long_features.jump_type,
+        long_features.feature,
+        long_features.feature_value,
+        (long_features.feature_value - feature_stats.feature_mean)
+        / nullif(feature_stats.feature_std, 0) as standardized_value,
+        long_features.run_id,
+        long_features.layer,
+        long_features.measurement_index
+    from long_features
+    inner join feature_stats
+        on
+            long_features.metric = feature_stats.metric
+            and long_features.feature = feature_stats.feature
 ),
 
 final as (

@@ -110,7 +110,7 @@ def heatmap_chart(
                 "shade:Q",
                 title=["colour: value", "(0 = layer's min,", "1 = layer's max)"],
                 scale=alt.Scale(scheme="viridis", zero=False),
-                legend=alt.Legend(format=".4~g", gradientLength=160),
+                legend=alt.Legend(format=".4~g", gradientLength=90),
             ),
             tooltip=tooltip,
         )
