@@ -1,9 +1,10 @@
-"""Tests of python_steps.chart_data and python_steps.charts against a real built warehouse.
+"""Tests of the chart pages (python_steps.charts) written from a real built warehouse.
 
-The chart-data queries are checked against the same figures computed directly from the
-marts with pandas/numpy; the pages are generated once per module and checked statically
-(self-contained, valid Vega-Lite, small datasets, a metric selector, tooltips, links).
-`tests/test_charts_browser.py` opens them in headless Chromium.
+The pages are generated once per module and checked statically: self-contained, valid
+Vega-Lite, small datasets, a metric selector, tooltips, links, human labels everywhere,
+the build they show, chance levels and thresholds drawn with a legend entry.
+`tests/test_reporting_models.py` checks the data (the chart_* dbt models) against the marts;
+`tests/test_charts_browser.py` opens the pages in headless Chromium.
 
 The warehouse is the demo build (`demo_warehouse`); set CHARTS_TEST_WAREHOUSE to an
 already built warehouse file to iterate faster.
@@ -13,10 +14,11 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,20 +31,25 @@ import pytest
 from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
 
-from python_steps import chart_data as cd
 from python_steps import charts
+from python_steps.charts import data as cd
+from python_steps.warehouse import read_build_info
 
 SUMMARY_PAGES = {
     "index.html",
     "runs.html",
+    "compare.html",
     "convergence.html",
     "jumps.html",
     "jump_types.html",
     "critical_periods.html",
     "architectures.html",
+    "validity.html",
 }
-ARCH_PAGES = SUMMARY_PAGES - {"index.html"}
-SPEC_PATTERN = re.compile(r'vegaEmbed\("#vis", (.*), options\)\.then', re.S)
+ARCH_PAGES = SUMMARY_PAGES - {"index.html", "compare.html", "validity.html"}
+SPEC_PATTERN = re.compile(r"var spec = (.*);\n  var room = ", re.S)
+# Channels whose title a reader sees (axes, legends, headers).
+TITLED_CHANNELS = ("x", "y", "color", "shape", "strokeDash", "size", "opacity", "row", "column")
 
 
 # ---------------------------------------------------------------------------------------
@@ -68,7 +75,7 @@ def warehouse(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture()
 def con(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    with cd.connect(warehouse) as connection:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
         yield connection
 
 
@@ -79,57 +86,6 @@ def generated(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     lines: list[str] = []
     paths = charts.generate_charts(warehouse, out, progress=lines.append)
     return {"out": out, "paths": paths, "progress": lines}
-
-
-# Chance-level columns of critical_periods the models are adding, made up for the copy.
-FUTURE_CRITICAL_COLUMNS = {
-    "loss_drop_base_rate": "0.5",
-    "coordination_null_mean": "mean_coordination * 0.95",
-    "max_coordination_null_mean": "max_coordination * 0.8",
-    "max_coordination_p_value": "0.01 + 0.5 * (1 - max_coordination)",
-    "coordinated_periods_null_mean": "num_coordinated_periods * 0.5",
-    "loss_coupling_p_value": "0.2",
-}
-
-
-def with_future_marts(warehouse: Path, work_dir: Path) -> Path:
-    """A copy of the warehouse with the marts that are still being written made up where
-    the build lacks them (detector_validity; critical_periods' chance levels), so the
-    pages drawing them are exercised whatever state the models are in."""
-    copy = work_dir / "warehouse_with_future_marts.duckdb"
-    shutil.copy(warehouse, copy)
-    with duckdb.connect(str(copy)) as con:
-        if not cd.table_exists(con, "detector_validity"):
-            con.execute(
-                """
-                create table detector_validity as
-                select * from (values
-                    ('jump_z_score', 'planted_steps', 'planted', 10, 9, 0.9, 1, 0.5, 'valid'),
-                    ('jump_z_score', 'null_noise', 'null', 0, 0, null, 3, 1.5, 'valid'),
-                    ('coordination', 'planted_bursts', 'planted', 4, 1, 0.25, 0, 0.0, 'weak')
-                ) as t(detector, fixture, fixture_kind, n_planted, n_detected, recall,
-                       false_positives, false_positives_per_1000, verdict)
-                """
-            )
-        present = cd.table_columns(con, "critical_periods")
-        extra = [
-            f"{sql} as {column}"
-            for column, sql in FUTURE_CRITICAL_COLUMNS.items()
-            if column not in present
-        ]
-        if extra:
-            con.execute(
-                f"create table critical_periods_future as"
-                f" select *, {', '.join(extra)} from critical_periods"
-            )
-            con.execute("drop table critical_periods cascade")
-            con.execute("alter table critical_periods_future rename to critical_periods")
-    return copy
-
-
-def mart(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
-    """A query result as a DataFrame."""
-    return con.execute(sql).df()
 
 
 def page_spec(path: Path) -> dict[str, Any]:
@@ -173,384 +129,12 @@ def data_names(spec: Any) -> set[str]:
     return names
 
 
-def assert_frames_close(actual: pd.DataFrame, expected: pd.DataFrame, keys: list[str]) -> None:
-    """Same rows (matched on keys), same values (floats to 1e-9 relative)."""
-    actual = actual.sort_values(keys).reset_index(drop=True)
-    expected = expected.sort_values(keys).reset_index(drop=True)
-    assert len(actual) == len(expected)
-    for column in expected.columns:
-        left, right = actual[column], expected[column]
-        if pd.api.types.is_float_dtype(right) or pd.api.types.is_float_dtype(left):
-            np.testing.assert_allclose(
-                left.astype(float),
-                right.astype(float),
-                rtol=1e-9,
-                atol=1e-12,
-                equal_nan=True,
-                err_msg=column,
-            )
-        else:
-            assert left.astype(str).tolist() == right.astype(str).tolist(), column
-
-
-# ---------------------------------------------------------------------------------------
-# chart data: per-run pages
-# ---------------------------------------------------------------------------------------
-
-
-def expected_heatmap(values: pd.DataFrame, runs: pd.DataFrame, max_rows: int) -> pd.DataFrame:
-    """heatmap_cells computed in pandas from metric_values."""
-    shape = values.groupby("run_id").agg(
-        n_layers=("layer", "nunique"),
-        n_metrics=("metric", "nunique"),
-        n_indices=("measurement_index", "max"),
-    )
-    n_bins = (max_rows // (shape["n_layers"] * shape["n_metrics"])).clip(lower=1)
-    width = np.ceil((shape["n_indices"] + 1) / n_bins).clip(lower=1).astype(int)
-    values = values.join(width.rename("bin_width"), on="run_id")
-    values["bin"] = values["measurement_index"] // values["bin_width"]
-    cells = (
-        values.groupby(["run_id", "metric", "layer", "bin"])
-        .agg(
-            layer_position=("layer_position", "first"),
-            bin_width=("bin_width", "first"),
-            step_start=("step", "min"),
-            last_step=("step", "max"),
-            n_values=("value", "count"),
-            mean_value=("value", "mean"),
-            min_value=("value", "min"),
-            max_value=("value", "max"),
-        )
-        .reset_index()
-        .sort_values(["run_id", "metric", "layer", "bin"])
-    )
-    interval = runs.set_index("run_id")["measurement_interval"]
-    next_start = cells.groupby(["run_id", "metric", "layer"])["step_start"].shift(-1)
-    cells["step_end"] = next_start.fillna(
-        cells["last_step"] + cells["run_id"].map(interval)
-    ).astype(int)
-    return cells.drop(columns="last_step")
-
-
-@pytest.mark.parametrize("max_rows", [cd.MAX_ROWS, 700])
-def test_heatmap_cells_equal_binned_metric_values(
-    con: duckdb.DuckDBPyConnection, max_rows: int
-) -> None:
-    values = mart(con, "select * from metric_values where is_analyzed")
-    runs = mart(con, "select run_id, measurement_interval from runs")
-    actual = cd.heatmap_cells(con, max_rows=max_rows)
-    expected = expected_heatmap(values, runs, max_rows)
-    columns = [
-        "run_id",
-        "metric",
-        "layer",
-        "bin",
-        "layer_position",
-        "bin_width",
-        "step_start",
-        "step_end",
-        "n_values",
-        "mean_value",
-        "min_value",
-        "max_value",
-    ]
-    assert_frames_close(actual[columns], expected[columns], ["run_id", "metric", "layer", "bin"])
-    assert actual.groupby("run_id").size().max() <= max_rows
-    if max_rows < cd.MAX_ROWS:
-        assert actual["bin_width"].max() > 1, "a small cap must force binning"
-
-
-def test_stabilization_points_are_the_stabilized_layers(con: duckdb.DuckDBPyConnection) -> None:
-    expected = mart(con, "select * from layer_stabilization where is_stabilized")
-    actual = cd.stabilization_points(con)
-    keys = ["run_id", "metric", "layer"]
-    assert_frames_close(
-        actual[[*keys, "stabilization_step"]], expected[[*keys, "stabilization_step"]], keys
-    )
-
-
-def test_coordination_timeline_unbinned_equals_step_coordination(
-    con: duckdb.DuckDBPyConnection,
-) -> None:
-    expected = mart(con, "select run_id, metric, step, coordination from step_coordination")
-    actual = cd.coordination_timeline(con)
-    assert actual["n_measurements"].eq(1).all()
-    keys = ["run_id", "metric", "step"]
-    assert_frames_close(actual[[*keys, "coordination"]], expected, keys)
-
-
-def test_coordination_timeline_binned_keeps_the_peaks(con: duckdb.DuckDBPyConnection) -> None:
-    source = mart(con, "select * from step_coordination")
-    n_metrics = source.groupby("run_id")["metric"].nunique()
-    n_indices = source.groupby("run_id")["measurement_index"].max() + 1
-    max_rows = 400
-    width = np.ceil(n_indices / (max_rows // n_metrics)).astype(int)
-    source["bin"] = source["measurement_index"] // source["run_id"].map(width)
-    expected = (
-        source.groupby(["run_id", "metric", "bin"])
-        .agg(
-            step=("step", "min"),
-            coordination=("coordination", "max"),
-            mean_coordination=("coordination", "mean"),
-        )
-        .reset_index()
-        .drop(columns="bin")
-    )
-    actual = cd.coordination_timeline(con, max_rows=max_rows)
-    assert actual.groupby("run_id").size().max() <= max_rows
-    keys = ["run_id", "metric", "step"]
-    assert_frames_close(actual[expected.columns], expected, keys)
-
-
-def test_loss_curve_equals_losses(con: duckdb.DuckDBPyConnection) -> None:
-    expected = mart(
-        con, "select run_id, step, loss from losses where is_analyzed and loss is not null"
-    )
-    actual = cd.loss_curve(con)
-    assert_frames_close(actual[["run_id", "step", "loss"]], expected, ["run_id", "step"])
-
-
-def test_run_summaries_has_one_row_per_run_and_metric(con: duckdb.DuckDBPyConnection) -> None:
-    summaries = cd.run_summaries(con)
-    critical = mart(con, "select run_id, metric, loss_correlation from critical_periods")
-    jumps = mart(
-        con,
-        "select run_id, metric, count(*) filter (where not is_numerical_noise) as n"
-        " from jumps group by all",
-    )
-    assert not summaries.duplicated(["run_id", "metric"]).any()
-    assert len(summaries) == len(critical)
-    merged = summaries.merge(jumps, on=["run_id", "metric"], how="left").fillna({"n": 0})
-    assert (merged["n_real_jumps"] == merged["n"]).all()
-
-
-# ---------------------------------------------------------------------------------------
-# chart data: summary pages
-# ---------------------------------------------------------------------------------------
-
-
-def with_family(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
-    """A mart joined to each run's architecture family."""
-    return mart(con, f"select t.*, r.arch_family from {table} t join runs r using (run_id)")
-
-
-def binned_counts(values: pd.Series, width: float) -> pd.Series:
-    """Bin starts as the chart data defines them (the last bin closed at 1)."""
-    top = round(1 / width) - 1
-    return (np.minimum(np.floor(values / width), top) * width).round(6)
-
-
-def test_convergence_pattern_counts(con: duckdb.DuckDBPyConnection) -> None:
-    order = with_family(con, "convergence_order")
-    expected = order.groupby(["metric", "arch_family", "pattern"]).size().rename("n_runs")
-    actual = cd.convergence_pattern_counts(con).set_index(["metric", "arch_family", "pattern"])
-    pd.testing.assert_series_equal(
-        actual["n_runs"].sort_index(), expected.sort_index(), check_dtype=False
-    )
-
-
-def test_rho_histogram(con: duckdb.DuckDBPyConnection) -> None:
-    order = with_family(con, "convergence_order").dropna(subset=["spearman_rho"])
-    order["rho_start"] = binned_counts(order["spearman_rho"], cd.RHO_BIN_WIDTH)
-    expected = order.groupby(["metric", "arch_family", "rho_start"]).size()
-    actual = cd.rho_histogram(con).set_index(["metric", "arch_family", "rho_start"])["n_runs"]
-    pd.testing.assert_series_equal(
-        actual.sort_index(), expected.sort_index(), check_dtype=False, check_names=False
-    )
-    assert (cd.rho_histogram(con)["rho_start"] >= -1).all()
-
-
-def test_stabilization_by_depth(con: duckdb.DuckDBPyConnection) -> None:
-    layers = mart(
-        con,
-        "select s.*, r.arch_family, r.n_layers as run_layers"
-        " from layer_stabilization s join runs r using (run_id)",
-    )
-    depth = layers["layer_position"] / (layers["run_layers"] - 1).clip(lower=1)
-    layers["depth_bin"] = np.minimum(np.floor(depth * cd.DEPTH_BINS), cd.DEPTH_BINS - 1)
-    stabilized = layers[layers["is_stabilized"]]
-    expected = stabilized.groupby(["metric", "arch_family", "depth_bin"])[
-        "stabilization_step"
-    ].mean()
-    actual = cd.stabilization_by_depth(con)
-    got = actual.set_index(["metric", "arch_family", "depth_bin"])["mean_stabilization_step"]
-    pd.testing.assert_series_equal(
-        got.dropna().sort_index(),
-        expected.sort_index(),
-        check_dtype=False,
-        check_names=False,
-        check_index_type=False,
-    )
-    per_metric = actual.groupby("metric")["n_layers"].sum()
-    assert per_metric.to_dict() == layers.groupby("metric").size().to_dict()
-
-
-def test_jump_phase_histogram(con: duckdb.DuckDBPyConnection) -> None:
-    jumps = mart(con, "select * from jumps")
-    jumps["phase_start"] = binned_counts(jumps["phase"], cd.PHASE_BIN_WIDTH)
-    keys = ["metric", "arch_family", "is_numerical_noise", "phase_start"]
-    expected = jumps.groupby(keys).size()
-    actual = cd.jump_phase_histogram(con).set_index(keys)["n_jumps"]
-    pd.testing.assert_series_equal(
-        actual.sort_index(), expected.sort_index(), check_dtype=False, check_names=False
-    )
-
-
-def test_jump_counts_agree_with_architecture_comparison(
-    con: duckdb.DuckDBPyConnection,
-) -> None:
-    comparison = mart(con, "select * from architecture_comparison where n_jumps > 0")
-    counts = cd.jump_counts_by_arch(con)
-    merged = comparison.merge(counts, on=["arch_family", "metric"], suffixes=("", "_chart"))
-    assert len(merged) == len(comparison) == len(counts)
-    for column in ("n_jumps", "n_real_jumps", "n_noise_jumps", "n_runs_with_jumps"):
-        assert (merged[column] == merged[f"{column}_chart"]).all(), column
-
-
-def test_jump_sample_is_capped_reproducible_and_real(con: duckdb.DuckDBPyConnection) -> None:
-    sample = cd.jump_sample(con)
-    jumps = mart(con, "select * from jumps where magnitude > 0")
-    cap = cd.MAX_ROWS // jumps["metric"].nunique()
-    assert len(sample) <= cd.MAX_ROWS
-    expected_sizes = jumps.groupby("metric").size().clip(upper=cap)
-    assert sample.groupby("metric").size().to_dict() == expected_sizes.to_dict()
-    assert sample.equals(cd.jump_sample(con))
-    keys = ["run_id", "metric", "layer", "measurement_index"]
-    matched = sample.merge(jumps, on=keys, suffixes=("", "_mart"))
-    assert len(matched) == len(sample)
-    np.testing.assert_allclose(matched["magnitude"], matched["magnitude_mart"])
-    small = cd.jump_sample(con, max_rows=40)
-    assert small.groupby("metric").size().max() <= 40 // jumps["metric"].nunique()
-
-
-def test_magnitude_by_phase_category_quantiles(con: duckdb.DuckDBPyConnection) -> None:
-    jumps = mart(con, "select * from jumps")
-    actual = cd.magnitude_by_phase_category(con)
-    for row in actual.itertuples():
-        subset = jumps[
-            (jumps["metric"] == row.metric)
-            & (jumps["arch_family"] == row.arch_family)
-            & (jumps["phase_category"] == row.phase_category)
-        ]["magnitude"].to_numpy()
-        assert row.n_jumps == len(subset)
-        expected = np.percentile(subset, [0, 25, 50, 75, 100])
-        got = [
-            row.min_magnitude,
-            row.q1_magnitude,
-            row.median_magnitude,
-            row.q3_magnitude,
-            row.max_magnitude,
-        ]
-        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=0)
-
-
-def test_jump_type_profiles_are_standardized_means(con: duckdb.DuckDBPyConnection) -> None:
-    jumps = mart(con, "select metric, jump_type, phase, magnitude, speed from jumps")
-    actual = cd.jump_type_profiles(con).set_index(["metric", "jump_type", "feature"])
-    for feature in ("phase", "magnitude", "speed"):
-        grouped = jumps.groupby("metric")[feature]
-        mean = grouped.transform("mean")
-        std = grouped.transform(lambda x: x.std(ddof=0))
-        jumps[f"z_{feature}"] = (jumps[feature] - mean) / std.replace(0, np.nan)
-        expected = jumps.groupby(["metric", "jump_type"])[[feature, f"z_{feature}"]].mean()
-        for (metric, jump_type), row in expected.iterrows():
-            got = actual.loc[(metric, jump_type, feature)]
-            assert math.isclose(got["mean_value"], row[feature], rel_tol=1e-9, abs_tol=1e-15)
-            if not math.isnan(row[f"z_{feature}"]):
-                assert math.isclose(
-                    got["mean_standardized_value"],
-                    row[f"z_{feature}"],
-                    rel_tol=1e-6,
-                    abs_tol=1e-9,
-                )
-
-
-def test_critical_period_runs_carry_present_baselines(con: duckdb.DuckDBPyConnection) -> None:
-    data = cd.critical_period_runs(con)
-    present = cd.table_columns(con, "critical_periods")
-    assert len(data) == mart(con, "select count(*) as n from critical_periods")["n"][0]
-    for column in cd.CRITICAL_BASELINE_COLUMNS:
-        assert (column in data.columns) == (column in present)
-
-
-def test_architecture_measures_pivot_back_to_the_mart(con: duckdb.DuckDBPyConnection) -> None:
-    long = cd.architecture_measures(con)
-    wide = long.pivot_table(index=["arch_family", "metric"], columns="measure", values="value")
-    comparison = mart(con, "select * from architecture_comparison").set_index(
-        ["arch_family", "metric"]
-    )
-    for measure in ("n_real_jumps", "mean_coordination", "mean_loss_correlation"):
-        joined = wide[measure].dropna().to_frame("chart").join(comparison[measure])
-        np.testing.assert_allclose(joined["chart"], joined[measure].astype(float))
-    share = (comparison["n_strong_runs"] / comparison["n_runs"]).rename("expected")
-    joined = wide["share_strong_runs"].to_frame("chart").join(share)
-    np.testing.assert_allclose(joined["chart"], joined["expected"])
-
-
-def test_headline_figures(con: duckdb.DuckDBPyConnection) -> None:
-    figures = cd.headline(con)
-    runs = mart(con, "select * from runs where is_analyzed")
-    assert figures.n_runs == len(runs)
-    assert figures.families == runs.groupby("arch_family").size().to_dict()
-    jumps = mart(con, "select metric, count(*) as n from jumps group by metric")
-    assert {m.metric: m.n_jumps for m in figures.metrics} == dict(
-        zip(jumps["metric"], jumps["n"], strict=True)
-    )
-    for metric in figures.metrics:
-        assert sum(metric.pattern_counts.values()) == figures.n_runs
-
-
-def test_detector_validity_absent_or_read(con: duckdb.DuckDBPyConnection) -> None:
-    data = cd.detector_validity(con)
-    if not cd.table_exists(con, "detector_validity"):
-        assert data is None
-    else:
-        assert data is not None
-        assert len(data) == mart(con, "select count(*) as n from detector_validity")["n"][0]
-
-
-def test_pages_draw_the_marts_still_being_written(warehouse: Path, tmp_path: Path) -> None:
-    """Given detector_validity and critical_periods' chance levels (made up here where the
-    build lacks them), the validity page is drawn from that mart and the chance levels
-    appear beside the observed figures."""
-    augmented = with_future_marts(warehouse, tmp_path)
-    with cd.connect(augmented) as connection:
-        validity = cd.detector_validity(connection)
-        expected_validity = mart(connection, "select count(*) as n from detector_validity")
-        critical = charts.critical_periods_page(connection)
-        index = charts.index_page(connection, [], {})
-    assert validity is not None and len(validity) == expected_validity["n"][0]
-    page = charts.validity_page(validity)
-    validate_jsonschema(page.spec, load_schema())
-    assert len(dataset_frame(page.spec, "detector_validity")) == len(validity)
-    folds = [
-        t["fold"]
-        for unit in unit_specs(critical.spec)
-        for t in unit.get("transform", [])
-        if "fold" in t
-    ]
-    assert [
-        "mean_coordination",
-        "coordination_null_mean",
-        "max_coordination",
-        "max_coordination_null_mean",
-    ] in folds
-    assert ["loss_correlation", "loss_drop_base_rate"] in folds
-    assert ["num_coordinated_periods", "coordinated_periods_null_mean"] in folds
-    assert "by chance" in index.intro_html and "beyond chance" in index.intro_html
-
-
-# ---------------------------------------------------------------------------------------
-# pages
-# ---------------------------------------------------------------------------------------
-
-
 def test_every_page_written_with_progress(generated: dict[str, Any], warehouse: Path) -> None:
     out: Path = generated["out"]
     names = {str(path.relative_to(out)) for path in generated["paths"]}
     assert names >= SUMMARY_PAGES
-    with cd.connect(warehouse) as connection:
-        runs = cd.run_list(connection)
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        runs = cd.read(connection, "chart_runs")
     assert {charts.run_page_path(r) for r in runs["run_id"]} <= names
     n = len(generated["paths"])
     assert generated["progress"] == [
@@ -600,8 +184,8 @@ def test_datasets_stay_under_the_row_limit(generated: dict[str, Any]) -> None:
 def test_metric_selector_wherever_a_chart_has_a_metric(
     generated: dict[str, Any], warehouse: Path
 ) -> None:
-    with cd.connect(warehouse) as connection:
-        metric_names = cd.metrics(connection)
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        metric_names = sorted(cd.read(connection, "chart_headline")["metric"])
     for path in generated["paths"]:
         spec = page_spec(path)
         has_metric = any("metric" in dataset_frame(spec, name).columns for name in data_names(spec))
@@ -636,9 +220,9 @@ def test_every_view_has_a_tooltip(generated: dict[str, Any]) -> None:
 
 def test_run_page_carries_its_own_data(generated: dict[str, Any], warehouse: Path) -> None:
     out: Path = generated["out"]
-    with cd.connect(warehouse) as connection:
-        cells = cd.heatmap_cells(connection)
-        loss = cd.loss_curve(connection)
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        cells = cd.read(connection, "chart_run_heatmap")
+        loss = cd.read(connection, "chart_run_loss")
     for run_id in cells["run_id"].unique()[:3]:
         spec = page_spec(out / charts.run_page_path(run_id))
         heatmap = dataset_frame(spec, "heatmap")
@@ -689,23 +273,195 @@ def test_select_run_pages_prefers_best_candidates() -> None:
 
 
 def test_svg_and_png_export(warehouse: Path, tmp_path: Path) -> None:
-    with cd.connect(warehouse) as connection:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
         page = charts.convergence_page(connection)
     html_path = charts.write_page(page, tmp_path, "", png=True, svg=True)
     assert html_path.with_suffix(".svg").read_text().lstrip().startswith("<svg")
     assert html_path.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_cli_refuses_a_warehouse_without_marts(tmp_path: Path) -> None:
+def test_cli_says_in_one_line_why_it_cannot_read_the_warehouse(
+    tmp_path: Path, warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
-    for warehouse in (empty, tmp_path / "none.duckdb"):
-        with pytest.raises(SystemExit) as exit_info:
-            charts.main(["--warehouse", str(warehouse), "--out", str(tmp_path / "out")])
-        assert exit_info.value.code == 1
+    missing = tmp_path / "none.duckdb"
+    older = tmp_path / "older.duckdb"
+    with duckdb.connect(str(older)) as connection:
+        connection.execute(f"attach '{warehouse}' as built (read_only)")
+        connection.execute("copy from database built to older")
+        connection.execute("drop table chart_run_heatmap")
+    cases = {
+        empty: "is empty",
+        missing: "No warehouse at",
+        older: "lacks the chart models chart_run_heatmap",
+    }
+    for path, reason in cases.items():
+        out = tmp_path / f"out_{path.stem}"
+        assert charts.main(["--warehouse", str(path), "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and reason in err and "Traceback" not in err, err
+        assert not (out / "index.html").exists()
+
+
+def test_cli_on_a_warehouse_locked_by_another_process(tmp_path: Path, warehouse: Path) -> None:
+    """`python -m python_steps.charts` while a build holds the lock: one line, exit 1."""
+    locked = tmp_path / "locked.duckdb"
+    shutil.copy(warehouse, locked)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]);"
+            " print('ready', flush=True); time.sleep(60)",
+            str(locked),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "python_steps.charts",
+                "--warehouse",
+                str(locked),
+                "--out",
+                str(tmp_path / "out"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "locked" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_altair_targets_the_bundled_vega_lite() -> None:
     bundle = charts.vega_bundle()
     assert "window.vegaEmbed=" in bundle
     assert alt.SCHEMA_VERSION.startswith("v6")
+
+
+def test_every_page_names_its_build(generated: dict[str, Any], warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        info = read_build_info(connection)
+    for path in generated["paths"]:
+        text = path.read_text(encoding="utf-8")
+        line = re.search(r'<p class="build" id="build-info">([^<]*)</p>', text)
+        assert line, path
+        assert str(info["build_id"]) in line.group(1) and info["analysis_mode"] in line.group(1)
+        assert str(info["runs_path"]) in line.group(1)
+
+
+def titles_seen(spec: Any) -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    """(channel, title, encoding) of every titled channel and tooltip in a spec."""
+    for unit in unit_specs(spec):
+        for channel, encoding in unit.get("encoding", {}).items():
+            entries = encoding if isinstance(encoding, list) else [encoding]
+            if channel != "tooltip" and channel not in TITLED_CHANNELS:
+                continue
+            for entry in entries:
+                if "field" not in entry and "aggregate" not in entry:
+                    continue
+                hidden = entry.get("axis", 1) is None or entry.get("legend", 1) is None
+                yield channel, (None if hidden else entry.get("title", entry.get("field"))), entry
+    for key in ("facet", "row", "column"):
+        if isinstance(spec, dict) and isinstance(spec.get(key), dict) and "field" in spec[key]:
+            yield key, spec[key].get("title", spec[key]["field"]), spec[key]
+
+
+def test_human_labels_everywhere(generated: dict[str, Any]) -> None:
+    """No column name in an axis, legend, header or tooltip title: every title a reader
+    sees is words (no underscore); metric selectors show human metric names."""
+    for path in generated["paths"]:
+        spec = page_spec(path)
+        for channel, title, entry in titles_seen(spec):
+            if title is None:
+                continue
+            texts = title if isinstance(title, list) else [title]
+            for text in texts:
+                assert "_" not in str(text), f"{path.name}: {channel} titled {text!r} ({entry})"
+        for param in spec.get("params", []):
+            bind = param.get("bind") or {}
+            if param["name"] == "metric":
+                assert all("_" not in label for label in bind["labels"]), path
+
+
+def test_jump_types_are_named_with_their_own_palette(generated: dict[str, Any]) -> None:
+    spec = page_spec(generated["out"] / "jump_types.html")
+    colors = [u["encoding"]["color"] for u in unit_specs(spec) if "color" in u["encoding"]]
+    type_colors = [c for c in colors if c.get("field") == "jump_type_name"]
+    assert type_colors and all(c["scale"]["scheme"] == "dark2" for c in type_colors)
+    arch = [c for c in colors if c.get("field") == "arch_family"]
+    assert all(c["scale"]["scheme"] == "tableau10" for c in arch)
+    names = dataset_frame(spec, "jump_type_counts")["jump_type_name"]
+    assert names.str.match(r"(early|mid|late), ").all()
+
+
+def test_validity_page_colours_valid_green_and_draws_thresholds(
+    generated: dict[str, Any],
+) -> None:
+    spec = page_spec(generated["out"] / "validity.html")
+    text = json.dumps(spec)
+    assert '"domain": ["valid", "not valid"], "range": ["#2ca02c", "#d62728"]' in text
+    dashes = [
+        u["encoding"]["strokeDash"] for u in unit_specs(spec) if "strokeDash" in u["encoding"]
+    ]
+    assert {label for d in dashes for label in d["scale"]["domain"]} == {
+        "needs at least (min recall)",
+        "allows at most (max false positives)",
+    }
+
+
+def test_architectures_page_draws_chance_levels_and_run_ranges(
+    generated: dict[str, Any],
+) -> None:
+    spec = page_spec(generated["out"] / "architectures.html")
+    units = list(unit_specs(spec))
+    chance = [u for u in units if u["encoding"].get("x", {}).get("field") == "chance_value"]
+    assert chance and chance[0]["encoding"]["shape"]["scale"]["domain"][0].startswith(
+        "chance level"
+    )
+    ranges = [u for u in units if u["encoding"].get("x2", {}).get("field") == "max_value"]
+    assert ranges
+    data = dataset_frame(spec, "architecture_comparison")
+    assert data.loc[data["measure"] == "max_coordination", "chance_value"].notna().all()
+
+
+def test_run_page_marks_jumps_and_says_why_a_layer_has_no_stabilization(
+    generated: dict[str, Any], warehouse: Path
+) -> None:
+    out: Path = generated["out"]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        jumps = cd.read(connection, "chart_run_jumps")
+        status = cd.read(connection, "chart_run_stabilization")
+    run_id = jumps.groupby("run_id").size().idxmax()
+    spec = page_spec(out / charts.run_page_path(run_id))
+    drawn = dataset_frame(spec, "jumps")
+    assert len(drawn) == (jumps["run_id"] == run_id).sum() > 0
+    stabilization = dataset_frame(spec, "stabilization")
+    assert len(stabilization) == (status["run_id"] == run_id).sum()
+    assert stabilization["status"].notna().all()
+    shading = next(p for p in spec["params"] if p["name"] == "shading")
+    assert shading["value"] == "relative to the layer's range"
+    marks = {str(u.get("name")) for u in unit_specs(spec)}
+    for view in ("heatmap", "jumps", "stabilization", "stabilization_status", "coordination"):
+        assert any(name.startswith(view) for name in marks), (view, marks)
+
+
+def test_compare_page_picks_runs_and_overlays_them(generated: dict[str, Any]) -> None:
+    spec = page_spec(generated["out"] / "compare.html")
+    params = {p["name"]: p for p in spec["params"]}
+    assert {"run1", "run2", "run3", "run4"} <= set(params)
+    assert params["run1"]["value"] != params["run2"]["value"]
+    assert params["run3"]["value"] == "" and "" in params["run3"]["bind"]["options"]
+    for name in data_names(spec):
+        frame = dataset_frame(spec, name)
+        assert len(frame) <= cd.MAX_ROWS and frame["run_id"].nunique() > 2

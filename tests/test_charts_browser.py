@@ -1,8 +1,7 @@
 """Every chart page opened in a real browser (headless Chromium) with the network off.
 
-The pages come from the test warehouse with the marts still being written made up where
-the build lacks them (`tests.test_charts.with_future_marts`), so the validity page and the
-chance levels are drawn too.
+The pages come from the test warehouse (`tests.test_charts.chart_test_warehouse`), every
+page type included (validity, compare, run pages).
 
 The pages report their own rendering (see `python_steps.charts`: after vegaEmbed resolves,
 `#render-status` carries data-status, the number of drawn mark items and the errors and
@@ -39,7 +38,7 @@ from typing import Any
 import pytest
 
 from python_steps import charts
-from tests.test_charts import chart_test_warehouse, with_future_marts
+from tests.test_charts import chart_test_warehouse
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 PAGE_TIMEOUT_S = 60.0
@@ -54,8 +53,9 @@ MAIN_MARKS = {
     "architectures.html": ["arch_bars"],
     "index.html": ["jump_totals"],
     "validity.html": ["recall", "false_positives"],
+    "compare.html": ["compare_values", "compare_coordination"],
 }
-RUN_MARKS = ["heatmap", "coordination", "loss"]
+RUN_MARKS = ["heatmap", "jumps", "stabilization_status", "coordination", "loss"]
 METRIC_SELECT = '#controls select[name="metric"]'
 
 WAIT_FOR_STATUS = """
@@ -347,8 +347,7 @@ def chromium() -> str:
 def pages(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every page of the test warehouse, written to a temporary folder."""
     out = tmp_path_factory.mktemp("browser_charts")
-    warehouse = with_future_marts(chart_test_warehouse(request), out.parent)
-    charts.generate_charts(warehouse, out, progress=lambda _: None)
+    charts.generate_charts(chart_test_warehouse(request), out, progress=lambda _: None)
     assert (out / "validity.html").is_file()
     return out
 

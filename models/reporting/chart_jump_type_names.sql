@@ -1,0 +1,100 @@
+-- One row per metric and jump type: a human name for the k-means cluster from its
+-- centre: when its jumps happen (mean phase: early < 1/3 <= mid < 2/3 <= late), how big
+-- they are and, when notably so, how fast (standardized mean magnitude and speed: small/slow
+-- below -0.5, large/fast above 0.5). Two types of a metric with the same words get "(1)", "(2)", ...
+-- in the order of their k-means label, so names are unique per metric.
+
+with jumps as (
+    select * from {{ ref('jumps') }}
+),
+
+metric_stats as (
+    -- ordered aggregates: the same runs give the same bits
+    select
+        metric,
+        avg(magnitude order by run_id, layer, measurement_index) as magnitude_mean,
+        stddev_pop(magnitude order by run_id, layer, measurement_index) as magnitude_std,
+        avg(speed order by run_id, layer, measurement_index) as speed_mean,
+        stddev_pop(speed order by run_id, layer, measurement_index) as speed_std
+    from jumps
+    group by metric
+),
+
+standardized as (
+    select
+        jumps.metric,
+        jumps.jump_type,
+        jumps.phase,
+        (jumps.magnitude - metric_stats.magnitude_mean)
+        / nullif(metric_stats.magnitude_std, 0) as magnitude_z,
+        (jumps.speed - metric_stats.speed_mean) / nullif(metric_stats.speed_std, 0) as speed_z,
+        jumps.run_id,
+        jumps.layer,
+        jumps.measurement_index
+    from jumps
+    inner join metric_stats on jumps.metric = metric_stats.metric
+),
+
+centres as (
+    select
+        metric,
+        jump_type,
+        count(*) as n_jumps,
+        avg(phase order by run_id, layer, measurement_index) as mean_phase,
+        avg(magnitude_z order by run_id, layer, measurement_index) as mean_magnitude_z,
+        avg(speed_z order by run_id, layer, measurement_index) as mean_speed_z
+    from standardized
+    group by metric, jump_type
+),
+
+worded as (
+    select
+        metric,
+        jump_type,
+        n_jumps,
+        mean_phase,
+        mean_magnitude_z,
+        mean_speed_z,
+        case
+            when mean_phase < 1.0 / 3 then 'early'
+            when mean_phase < 2.0 / 3 then 'mid'
+            else 'late'
+        end
+        || ', '
+        || case
+            when mean_magnitude_z > 0.5 then 'large'
+            when mean_magnitude_z < -0.5 then 'small'
+            else 'medium'
+        end
+        || coalesce(
+            ', '
+            || case
+                when mean_speed_z > 0.5 then 'fast'
+                when mean_speed_z < -0.5 then 'slow'
+            end,
+            ''
+        ) as base_name
+    from centres
+),
+
+final as (
+    select
+        metric,
+        jump_type,
+        case
+            when count(*) over (partition by metric, base_name) > 1
+                then
+                    base_name || ' ('
+                    || row_number() over (partition by metric, base_name order by jump_type)
+                    || ')'
+            else base_name
+        end as jump_type_name,
+        n_jumps,
+        mean_phase,
+        mean_magnitude_z,
+        mean_speed_z
+    from worded
+    order by metric, jump_type
+)
+
+select * from final

@@ -1,0 +1,80 @@
+-- One row per analysed run, metric and step bin: the metric's mean over the run's layers
+-- and the run's coordination, for overlaying a few runs on one step axis. Every run gets
+-- at most floor(chart_max_rows / analysed runs) bins per metric, so each metric's chart
+-- embeds at most chart_max_rows rows whichever runs a reader picks.
+
+with metric_values as (
+    select * from {{ ref('metric_values') }}
+),
+
+step_coordination as (
+    select * from {{ ref('step_coordination') }}
+),
+
+runs as (
+    select * from {{ ref('chart_runs') }}
+),
+
+n_runs as (
+    select greatest(count(*), 1) as n_runs
+    from runs
+),
+
+bin_widths as (
+    select
+        runs.run_id,
+        runs.arch_family,
+        greatest(1, ceil(runs.n_measurements / greatest(1, floor(
+            {{ var('chart_max_rows') }} / n_runs.n_runs
+        ))))::integer as bin_width
+    from runs
+    cross join n_runs
+),
+
+layer_means as (
+    select
+        metric_values.run_id,
+        metric_values.metric,
+        metric_values.measurement_index,
+        min(metric_values.step) as step,
+        avg(metric_values.value order by metric_values.layer_position) as layer_mean_value
+    from metric_values
+    where metric_values.is_analyzed
+    group by all
+),
+
+binned as (
+    select
+        layer_means.run_id,
+        bin_widths.arch_family,
+        layer_means.metric,
+        layer_means.measurement_index,
+        layer_means.measurement_index // bin_widths.bin_width as bin,
+        layer_means.step,
+        layer_means.layer_mean_value,
+        step_coordination.coordination
+    from layer_means
+    inner join bin_widths on layer_means.run_id = bin_widths.run_id
+    left join step_coordination
+        on
+            layer_means.run_id = step_coordination.run_id
+            and layer_means.metric = step_coordination.metric
+            and layer_means.measurement_index = step_coordination.measurement_index
+),
+
+final as (
+    select
+        run_id,
+        arch_family,
+        metric,
+        bin,
+        min(step) as step,
+        avg(layer_mean_value order by measurement_index) as layer_mean_value,
+        avg(coordination order by measurement_index) as mean_coordination,
+        count(*) as n_measurements
+    from binned
+    group by run_id, arch_family, metric, bin
+    order by run_id, metric, step
+)
+
+select * from final

@@ -1,0 +1,44 @@
+-- One row per run, metric and step bin: the coordination timeline, binned when a run has
+-- more than chart_max_rows measurements over all its metrics. A bin keeps the largest
+-- coordination (peaks matter) and the mean.
+
+with step_coordination as (
+    select * from {{ ref('step_coordination') }}
+),
+
+bin_widths as (
+    select
+        run_id,
+        greatest(1, ceil(
+            (max(measurement_index) + 1)
+            / greatest(1, floor({{ var('chart_max_rows') }} / count(distinct metric)))
+        ))::integer
+            as bin_width
+    from step_coordination
+    group by run_id
+),
+
+binned as (
+    select
+        step_coordination.run_id,
+        step_coordination.metric,
+        step_coordination.measurement_index // bin_widths.bin_width as bin,
+        min(step_coordination.step) as step,
+        max(step_coordination.coordination) as coordination,
+        avg(step_coordination.coordination order by step_coordination.measurement_index)
+            as mean_coordination,
+        max(step_coordination.n_critical_layers) as n_critical_layers,
+        bool_or(step_coordination.is_coordinated) as is_coordinated,
+        count(*) as n_measurements
+    from step_coordination
+    inner join bin_widths on step_coordination.run_id = bin_widths.run_id
+    group by all
+),
+
+final as (
+    select * exclude (bin)
+    from binned
+    order by run_id, metric, step
+)
+
+select * from final

@@ -1,0 +1,36 @@
+-- One row per jump a run page marks (run, metric, layer, measurement): every jump not
+-- flagged as numerical noise, at most chart_max_rows per run over all metrics (the
+-- largest first when a run has more).
+
+with jumps as (
+    select * from {{ ref('jumps') }}
+),
+
+ranked as (
+    select
+        run_id,
+        metric,
+        layer,
+        layer_position,
+        measurement_index,
+        step,
+        magnitude,
+        direction,
+        jump_type,
+        row_number() over (
+            partition by run_id, metric
+            order by magnitude desc, layer_position asc, measurement_index asc
+        ) as magnitude_rank,
+        count(distinct metric) over (partition by run_id) as n_metrics
+    from jumps
+    where not is_numerical_noise
+),
+
+final as (
+    select * exclude (magnitude_rank, n_metrics)
+    from ranked
+    where magnitude_rank <= {{ var('chart_max_rows') }} // n_metrics
+    order by run_id, metric, layer_position, measurement_index
+)
+
+select * from final

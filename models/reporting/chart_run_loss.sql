@@ -1,0 +1,36 @@
+-- One row per run and step bin: the training loss (the mean per bin when a run has more
+-- than chart_max_rows measurements).
+
+with losses as (
+    select * from {{ ref('losses') }}
+),
+
+bin_widths as (
+    select
+        run_id,
+        greatest(1, ceil((max(measurement_index) + 1) / {{ var('chart_max_rows') }}))::integer
+            as bin_width
+    from losses
+    group by run_id
+),
+
+binned as (
+    select
+        losses.run_id,
+        losses.measurement_index // bin_widths.bin_width as bin,
+        min(losses.step) as step,
+        avg(losses.loss order by losses.measurement_index) as loss,
+        count(*) as n_measurements
+    from losses
+    inner join bin_widths on losses.run_id = bin_widths.run_id
+    where losses.is_analyzed and losses.loss is not null
+    group by all
+),
+
+final as (
+    select * exclude (bin)
+    from binned
+    order by run_id, step
+)
+
+select * from final
