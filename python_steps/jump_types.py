@@ -5,7 +5,7 @@ Corrected: those features are skewed (magnitude's skew ~10), collinear (speed vs
 r ~ 0.85) and mostly encode each layer's scale, so the types would mostly be layers. The
 corrected features are phase, log of the jump's z-score (its size relative to its own
 layer's velocities) and log of speed / magnitude (how much of a longer move the jump is);
-they are standardized and decorrelated (PCA whitening), k is the best silhouette between 2
+they are standardized (decorrelated by construction), k is the best silhouette between 2
 and the cap, and each type is described by its members' medians in original units.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_samples, silhouette_score
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -51,7 +50,12 @@ def _positive_log(values: np.ndarray) -> np.ndarray:
 
 
 def corrected_features(jumps: pd.DataFrame) -> np.ndarray:
-    """(J, 3) standardized, decorrelated (whitened) corrected features."""
+    """(J, 3) standardized corrected features.
+
+    Decorrelated by construction rather than by whitening: the z-score carries the size and
+    speed / magnitude the shape, where raw speed and magnitude both carried the size
+    (whitening would also blow a pure-noise direction up to the weight of a real one).
+    """
     magnitude = jumps["magnitude"].to_numpy(dtype=np.float64)
     speed = jumps["speed"].to_numpy(dtype=np.float64)
     raw = np.column_stack(
@@ -61,10 +65,7 @@ def corrected_features(jumps: pd.DataFrame) -> np.ndarray:
             _positive_log(speed) - _positive_log(magnitude),
         ]
     )
-    scaled = StandardScaler().fit_transform(raw)
-    if len(scaled) <= raw.shape[1]:
-        return scaled
-    return PCA(whiten=True, random_state=0).fit_transform(scaled)
+    return StandardScaler().fit_transform(raw)
 
 
 def silhouette_sample(n_jumps: int, seed: int) -> np.ndarray:

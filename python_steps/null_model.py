@@ -57,7 +57,7 @@ class NullModelSettings:
     permutations: int = 2000
     seed: int = 42
     coordinated_threshold: float = 0.5
-    timing_window: int = 10
+    timing_window: int = 1
 
 
 def _generator(run_id: str, metric: str, settings: NullModelSettings, purpose: int):

@@ -35,7 +35,7 @@ DECIDING_TESTS = (
 
 def simulate(texture: NullRunTexture, seed: int) -> pd.DataFrame:
     generator = np.random.default_rng(seed)
-    settings = NullModelSettings(permutations=400, timing_window=2)
+    settings = NullModelSettings(permutations=400, timing_window=1)
     return pd.DataFrame(
         [
             null_run_p_values(generator, f"null_{index}", texture, settings, n_strata=20)

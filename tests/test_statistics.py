@@ -208,3 +208,81 @@ def test_pooled_tests_combine_runs() -> None:
     )
     assert result.loc[("max_coordination_timing", "all", "m")]["p_value"] == pytest.approx(0.5)
     assert result.loc[("coordinated_periods_timing", "all", "m")]["n_runs"] == 0
+
+
+def test_bootstrap_weights_and_intervals() -> None:
+    from python_steps.bootstrap import family_intervals, resample_weights
+
+    weights = resample_weights(4, 50, np.random.default_rng(0))
+    assert weights.shape == (50, 4) and (weights.sum(axis=1) == 4).all()
+    # Identical runs: every resample has the same mean, the interval is a point.
+    runs = pd.DataFrame(
+        {
+            "arch_family": ["mlp"] * 3,
+            "metric": ["m"] * 3,
+            "run_id": ["a", "b", "c"],
+            **{column: [0.5, 0.5, 0.5] for column in _run_mean_columns()},
+        }
+    )
+    jumps = pd.DataFrame(
+        {
+            "run_id": ["a", "b"],
+            "metric": ["m", "m"],
+            "n_jumps": [1, 3],
+            "magnitude_sum": [2.0, 6.0],
+            "speed_sum": [1.0, 3.0],
+        }
+    )
+    intervals = family_intervals(runs, jumps, resamples=200, seed=1).iloc[0]
+    assert intervals["mean_loss_correlation_low"] == intervals["mean_loss_correlation_high"] == 0.5
+    # Every run's jumps have magnitude 2: the ratio is 2 in every resample with jumps.
+    assert intervals["mean_jump_magnitude_low"] == intervals["mean_jump_magnitude_high"] == 2.0
+    # Spread-out runs: the interval brackets the mean and is not a point.
+    spread = runs.assign(loss_correlation=[0.1, 0.5, 0.9])
+    spread_intervals = family_intervals(spread, jumps, resamples=2000, seed=1).iloc[0]
+    assert spread_intervals["mean_loss_correlation_low"] < 0.5
+    assert spread_intervals["mean_loss_correlation_high"] > 0.5
+
+
+def _run_mean_columns() -> list[str]:
+    from python_steps.bootstrap import RUN_MEANS
+
+    return [column for _, column in RUN_MEANS]
+
+
+def test_corrected_jump_types_find_planted_groups_and_report_silhouette() -> None:
+    from python_steps.jump_types import type_jumps_corrected
+
+    # Two planted kinds: early small jumps and late big ones, in layers of very different
+    # scale (the raw magnitude would separate the layers instead).
+    rng = np.random.default_rng(4)
+    rows = []
+    for index in range(200):
+        late = index % 2 == 1
+        scale = 1000.0 if index % 4 < 2 else 0.001
+        z_score = rng.uniform(6, 8) if late else rng.uniform(2.1, 2.5)
+        magnitude = scale * z_score
+        rows.append(
+            {
+                "run_id": f"r{index % 5}",
+                "metric": "m",
+                "layer": f"l{index % 4}",
+                "measurement_index": index,
+                "phase": rng.uniform(0.7, 0.9) if late else rng.uniform(0.0, 0.1),
+                "magnitude": magnitude,
+                "speed": magnitude * rng.uniform(0.4, 0.6),
+                "velocity_z_score": z_score,
+            }
+        )
+    jumps = pd.DataFrame(rows)
+    typed = type_jumps_corrected(jumps, max_k=5, seed=42).merge(
+        jumps, on=["run_id", "metric", "layer", "measurement_index"]
+    )
+    assert typed["n_types"].iloc[0] == 2
+    assert typed["metric_silhouette"].iloc[0] > 0.5
+    # The types are the planted kinds, not the layers' scales.
+    by_kind = typed.groupby(typed["phase"] > 0.5)["jump_type"].nunique()
+    assert by_kind.tolist() == [1, 1]
+    medians = typed.groupby("jump_type")["phase"].median().sort_values().tolist()
+    assert medians[0] < 0.1 and medians[1] > 0.7
+    assert typed["silhouette"].notna().all()
