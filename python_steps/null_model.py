@@ -90,6 +90,30 @@ def tie_breakers(run_id: str, metric: str, settings: NullModelSettings, count: i
     return _generator(run_id, metric, settings, 2).random(count)
 
 
+def circular_counts(
+    layer_indices: np.ndarray,
+    series_indices: np.ndarray,
+    n_layers: int,
+    n_velocity_indices: int,
+    offsets: np.ndarray,
+) -> np.ndarray:
+    """(B, n - 1) number of layers critical at each index after shifting each layer
+    circularly by its offset: y_((s + o) mod n) = x_s.
+
+    Dense and vectorised: each layer's flags are laid out twice, every circular shift is a
+    window of that (a view), and the B shifted copies are gathered and added layer by layer.
+    """
+    n = n_velocity_indices
+    flags = np.zeros((n_layers, 2 * n), dtype=np.int16)
+    flags[layer_indices, series_indices] = 1
+    flags[layer_indices, series_indices + n] = 1
+    windows = np.lib.stride_tricks.sliding_window_view(flags, n, axis=1)
+    counts = np.zeros((offsets.shape[0], n), dtype=np.int16)
+    for layer in range(n_layers):
+        counts += windows[layer, (n - offsets[:, layer]) % n]
+    return counts
+
+
 def shifted_coordination(
     layer_indices: np.ndarray,
     series_indices: np.ndarray,
@@ -98,11 +122,32 @@ def shifted_coordination(
     offsets: np.ndarray,
 ) -> np.ndarray:
     """(B, n - 1) share of layers critical at each index after shifting each layer."""
-    n_permutations = offsets.shape[0]
-    shifted = (series_indices[None, :] + offsets[:, layer_indices]) % n_velocity_indices
-    keys = shifted + np.arange(n_permutations)[:, None] * n_velocity_indices
-    counts = np.bincount(keys.ravel(), minlength=n_permutations * n_velocity_indices)
-    return counts.reshape(n_permutations, n_velocity_indices) / n_layers
+    counts = circular_counts(layer_indices, series_indices, n_layers, n_velocity_indices, offsets)
+    return counts / n_layers
+
+
+def interior_counts(
+    layer_indices: np.ndarray,
+    series_indices: np.ndarray,
+    n_layers: int,
+    n_velocity_indices: int,
+    offsets: np.ndarray,
+    window: int,
+) -> np.ndarray:
+    """(B, n - 1 - 2w) number of layers critical at each interior index w .. n - 2 - w after
+    shifting each layer by its offset (|offset| <= w): y_(s + o) = x_s.
+
+    On the interior every shifted layer is fully defined (t - o stays inside 0 .. n - 2), so
+    no cell wraps around or is invented at the ends.
+    """
+    n_interior = n_velocity_indices - 2 * window
+    flags = np.zeros((n_layers, n_velocity_indices), dtype=np.int16)
+    flags[layer_indices, series_indices] = 1
+    windows = np.lib.stride_tricks.sliding_window_view(flags, n_interior, axis=1)
+    counts = np.zeros((offsets.shape[0], n_interior), dtype=np.int16)
+    for layer in range(n_layers):
+        counts += windows[layer, window - offsets[:, layer]]
+    return counts
 
 
 def interior_shifted_coordination(
@@ -113,19 +158,11 @@ def interior_shifted_coordination(
     offsets: np.ndarray,
     window: int,
 ) -> np.ndarray:
-    """(B, n - 1 - 2w) share of layers critical at each interior index w .. n - 2 - w after
-    shifting each layer by its offset (|offset| <= w): y_(s + o) = x_s.
-
-    On the interior every shifted layer is fully defined (t - o stays inside 0 .. n - 2), so
-    no cell wraps around or is invented at the ends.
-    """
-    n_interior = n_velocity_indices - 2 * window
-    n_permutations = offsets.shape[0]
-    targets = series_indices[None, :] + offsets[:, layer_indices] - window
-    inside = (targets >= 0) & (targets < n_interior)
-    keys = (targets + np.arange(n_permutations)[:, None] * n_interior)[inside]
-    counts = np.bincount(keys, minlength=n_permutations * n_interior)
-    return counts.reshape(n_permutations, n_interior) / n_layers
+    """(B, n - 1 - 2w) share of layers critical at each interior index (interior_counts)."""
+    counts = interior_counts(
+        layer_indices, series_indices, n_layers, n_velocity_indices, offsets, window
+    )
+    return counts / n_layers
 
 
 def permutation_p_value(null_values: np.ndarray, observed: float) -> float:
@@ -149,8 +186,18 @@ def z_score(p_value: float) -> float:
     return float(norm.isf(p_value))
 
 
-def _null_summaries(null: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    return null.max(axis=1), (null >= threshold).sum(axis=1)
+def _null_summaries(
+    counts: np.ndarray, n_layers: int, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(max share, coordinated periods) of each draw, from the layer counts.
+
+    A share k / m is compared with the threshold exactly as the SQL compares c_i: the
+    smallest k with k / m >= threshold (in floating point) decides.
+    """
+    k_coordinated = next(
+        (k for k in range(n_layers + 1) if k / n_layers >= threshold), n_layers + 1
+    )
+    return counts.max(axis=1) / n_layers, (counts >= k_coordinated).sum(axis=1)
 
 
 def null_model_for_run(
@@ -167,22 +214,21 @@ def null_model_for_run(
     series_indices = cells["series_index"].to_numpy(dtype=np.int64)
 
     def coordination(offsets: np.ndarray) -> np.ndarray:
-        return shifted_coordination(
-            layer_indices, series_indices, n_layers, n_velocity_indices, offsets
-        )
+        return circular_counts(layer_indices, series_indices, n_layers, n_velocity_indices, offsets)
 
-    observed = coordination(np.zeros((1, n_layers), dtype=np.int64))[0]
+    observed = coordination(np.zeros((1, n_layers), dtype=np.int64))[0] / n_layers
     # Shares computed and compared exactly as the SQL computes c_i >= threshold.
     observed_max = float(observed.max())
     observed_periods = int((observed >= settings.coordinated_threshold).sum())
     circular_max, circular_periods = _null_summaries(
         coordination(shift_offsets(run_id, metric, n_layers, n_velocity_indices, settings)),
+        n_layers,
         settings.coordinated_threshold,
     )
     window = settings.timing_window
     if n_velocity_indices - 2 * window >= 1:
         timing_max, timing_periods = _null_summaries(
-            interior_shifted_coordination(
+            interior_counts(
                 layer_indices,
                 series_indices,
                 n_layers,
@@ -190,6 +236,7 @@ def null_model_for_run(
                 timing_offsets(run_id, metric, n_layers, settings),
                 window,
             ),
+            n_layers,
             settings.coordinated_threshold,
         )
         interior = observed[window : n_velocity_indices - window]
