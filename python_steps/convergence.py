@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+import zlib
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
+from scipy.stats import rankdata, spearmanr
+
+from python_steps.multiple_testing import bh_q_values
 
 UNPARSED_DEPTH = 999
 CONVERGENCE_COLUMNS = [
@@ -19,15 +24,23 @@ CONVERGENCE_COLUMNS = [
     "n_stabilized_layers",
     "n_layers",
     "convergence_status",
+    "p_value_method",
+    "min_attainable_p_value",
+    "q_value",
 ]
 # Why the pattern is (or is not) a finding; see convergence_status().
 CONVERGENCE_STATUSES = (
     "determined",
     "rho_undefined",
     "too_few_stabilized_layers",
+    "too_few_layers_for_significance",
     "run_too_short",
 )
 MIN_STABILIZED_LAYERS = 3
+# Exact enumeration of all m! orderings up to this many layers (8! = 40,320), seeded
+# random permutations beyond.
+MAX_ENUMERATED_LAYERS = 8
+SPEARMAN_PERMUTATIONS = 20_000
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,7 @@ class PatternThresholds:
     rho: float = 0.6
     simultaneous_rho: float = 0.3
     p_value: float = 0.05
+    seed: int = 42
 
 
 def reference_layer_depth(layer: str) -> int:
@@ -60,6 +74,48 @@ def spearman(depths: list[float], indices: list[float]) -> tuple[float | None, f
     if math.isnan(rho):
         return None, None
     return rho, p_value
+
+
+def _rank_correlations(depth_ranks: np.ndarray, index_rank_rows: np.ndarray) -> np.ndarray:
+    """Pearson correlation of the depth ranks with each row of permuted index ranks."""
+    depth_centered = depth_ranks - depth_ranks.mean()
+    rows_centered = index_rank_rows - index_rank_rows.mean(axis=1, keepdims=True)
+    numerator = rows_centered @ depth_centered
+    denominator = np.sqrt((rows_centered**2).sum(axis=1) * (depth_centered**2).sum())
+    return numerator / denominator
+
+
+def exact_spearman(
+    depths: list[float], indices: list[float], seed_key: str, seed: int = 42
+) -> tuple[float | None, float | None, str | None, float | None]:
+    """(rho, two-sided permutation p, method, smallest attainable p) of Spearman's rho.
+
+    The null is every ordering of the stabilization indices against the depths equally
+    likely. Up to MAX_ENUMERATED_LAYERS layers every ordering is enumerated (exact); beyond,
+    SPEARMAN_PERMUTATIONS seeded random orderings, p = (1 + #extreme) / (1 + B). Ties keep
+    their average ranks. The smallest attainable p is what a perfect ordering would get: when
+    it is not below the threshold, no data could show a pattern.
+    """
+    if len(set(depths)) < 2 or len(set(indices)) < 2:
+        return None, None, None, None
+    depth_ranks = rankdata(depths)
+    index_ranks = rankdata(indices)
+    rho = float(_rank_correlations(depth_ranks, index_ranks[None, :])[0])
+    m = len(depths)
+    if m <= MAX_ENUMERATED_LAYERS:
+        orderings = np.array(list(itertools.permutations(range(m))))
+        method = "exact"
+    else:
+        generator = np.random.default_rng([seed, zlib.crc32(seed_key.encode())])
+        orderings = generator.permuted(np.tile(np.arange(m), (SPEARMAN_PERMUTATIONS, 1)), axis=1)
+        method = "permutation"
+    null = np.abs(_rank_correlations(depth_ranks, index_ranks[orderings]))
+    tolerance = 1e-12
+    extreme = np.count_nonzero(null >= abs(rho) - tolerance)
+    most_extreme = np.count_nonzero(null >= null.max() - tolerance)
+    if method == "exact":
+        return rho, float(extreme / len(null)), method, float(most_extreme / len(null))
+    return rho, float((1 + extreme) / (1 + len(null))), method, 1 / (1 + len(null))
 
 
 def classify_pattern(
@@ -93,10 +149,15 @@ def convergence_status(
 
 
 def convergence_for_run(
-    layers: pd.DataFrame, mode: str, thresholds: PatternThresholds
+    layers: pd.DataFrame, mode: str, thresholds: PatternThresholds, seed_key: str = ""
 ) -> dict[str, object]:
     """One run and metric: `layers` has layer, layer_position, stabilization_index and
-    stabilization_status (`undetermined` when the series is shorter than the window)."""
+    stabilization_status (`undetermined` when the series is shorter than the window).
+
+    Reference mode: scipy's t-approximation p-value, as the report. Corrected mode: the
+    exact permutation p-value, and `undetermined` when even a perfect ordering of these
+    layers could not reach the p-value threshold (fewer than 3 stabilized layers included).
+    """
     stabilized = layers[layers["stabilization_index"].notna()]
     n_undetermined = int((layers["stabilization_status"] == "undetermined").sum())
     if mode == "reference":
@@ -104,22 +165,37 @@ def convergence_for_run(
     else:
         depths = [float(position) for position in stabilized["layer_position"]]
     indices = [float(index) for index in stabilized["stabilization_index"]]
+    method, min_p_value = None, None
     if len(stabilized) < MIN_STABILIZED_LAYERS:
         if mode == "reference":
             rho, p_value = 0.0, 1.0
             pattern = classify_pattern(rho, p_value, thresholds)
         else:
             rho, p_value, pattern = None, None, "undetermined"
-    else:
+    elif mode == "reference":
         rho, p_value = spearman(depths, indices)
+        method = None if p_value is None else "t-approximation"
         pattern = classify_pattern(rho, p_value, thresholds)
+    else:
+        rho, p_value, method, min_p_value = exact_spearman(
+            depths, indices, seed_key, thresholds.seed
+        )
+        if min_p_value is not None and min_p_value >= thresholds.p_value:
+            pattern = "undetermined"
+        else:
+            pattern = classify_pattern(rho, p_value, thresholds)
+    status = convergence_status(len(stabilized), n_undetermined, len(layers), rho)
+    if status == "determined" and pattern == "undetermined":
+        status = "too_few_layers_for_significance"
     return {
         "spearman_rho": rho,
         "p_value": p_value,
         "pattern": pattern,
         "n_stabilized_layers": len(stabilized),
         "n_layers": len(layers),
-        "convergence_status": convergence_status(len(stabilized), n_undetermined, len(layers), rho),
+        "convergence_status": status,
+        "p_value_method": method,
+        "min_attainable_p_value": min_p_value,
     }
 
 
@@ -128,15 +204,23 @@ def convergence_order(
 ) -> pd.DataFrame:
     """One row per run and metric from one row per run, metric and layer."""
     rows = [
-        {"run_id": run_id, "metric": metric, **convergence_for_run(layers, mode, thresholds)}
+        {
+            "run_id": run_id,
+            "metric": metric,
+            **convergence_for_run(layers, mode, thresholds, f"{run_id}\x1f{metric}"),
+        }
         for (run_id, metric), layers in layer_stabilization.groupby(["run_id", "metric"], sort=True)
     ]
     frame = pd.DataFrame(rows, columns=CONVERGENCE_COLUMNS)
+    # One family: every run x metric with a p-value.
+    frame["q_value"] = bh_q_values(frame["p_value"].astype("float64").to_numpy())
     return frame.astype(
         {
             "spearman_rho": "float64",
             "p_value": "float64",
             "n_stabilized_layers": "int64",
             "n_layers": "int64",
+            "min_attainable_p_value": "float64",
+            "q_value": "float64",
         }
     )

@@ -44,8 +44,22 @@ PER_RUN_MARTS = (
     "step_coordination",
 )
 # Columns that may differ for the same run loaded beside other runs: the file it came from,
-# and jump_type (k-means over the jumps of every run in the build: a cross-run step).
-NOT_PER_RUN_COLUMNS = ("file_name", "jump_type")
+# jump_type (k-means over the jumps of every run in the build: a cross-run step), and the
+# Benjamini-Hochberg q-values (over every run x metric of the build) with corrected mode's
+# is_strong, which is decided on them.
+Q_VALUE_COLUMNS = tuple(
+    f"{test}_q_value"
+    for test in (
+        "max_coordination",
+        "coordinated_periods",
+        "max_coordination_timing",
+        "coordinated_periods_timing",
+        "loss_coupling",
+        "loss_coupling_stratified",
+        "loss_coupling_circular",
+    )
+)
+NOT_PER_RUN_COLUMNS = ("file_name", "jump_type", "q_value", "is_strong", *Q_VALUE_COLUMNS)
 
 
 # --- synthetic runs ----------------------------------------------------------------------

@@ -52,6 +52,9 @@ PUBLIC_MARTS = {
     "jumps": ["run_id", "metric", "layer", "measurement_index"],
     "critical_periods": ["run_id", "metric"],
     "step_coordination": ["run_id", "metric", "measurement_index"],
+    "pooled_tests": ["test", "metric", "arch_family"],
+    "architecture_comparison": ["arch_family", "metric"],
+    "jump_type_profiles": ["metric", "jump_type"],
 }
 
 

@@ -93,8 +93,8 @@ def test_coordination_null_model_matches_a_direct_computation(
     )
     assert row[0] == pytest.approx(expected_max, rel=1e-12)
     assert row[1] == pytest.approx(expected_coordinated, rel=1e-12)
-    assert row[2] == 200
-    assert 1 / 201 <= row[3] <= 1
+    assert row[2] == 2000
+    assert 1 / 2001 <= row[3] <= 1
 
 
 def test_null_model_sees_the_observed_figures_of_the_sql(shared_corrected_warehouse: Path) -> None:
@@ -128,13 +128,15 @@ def test_mean_coordination_is_chance_level_by_construction(
 def test_loss_coupling_baseline_and_binomial_p_value(shared_corrected_warehouse: Path) -> None:
     rows = query(
         shared_corrected_warehouse,
-        "select loss_correlation, loss_drop_base_rate, loss_coupling_lift,"
+        "select loss_coupled_share, loss_drop_base_rate, loss_coupling_lift,"
         " n_critical_union_loss_drops, n_critical_union_steps, loss_coupling_p_value"
         " from critical_periods",
     )
     assert len(rows) == 220
-    for correlation, base_rate, lift, drops, steps, p_value in rows:
-        assert lift == pytest.approx(correlation - base_rate, abs=1e-15)
+    for share, base_rate, lift, drops, steps, p_value in rows:
+        # One statistic: the lift and the binomial test are on the same steps.
+        assert share == pytest.approx(drops / steps, abs=1e-15)
+        assert lift == pytest.approx(share - base_rate, abs=1e-15)
         expected = binom.sf(drops - 1, steps, base_rate)
         assert p_value == pytest.approx(min(expected, 1.0), rel=1e-9, abs=1e-300)
     base_rates = [row[1] for row in rows]

@@ -1,4 +1,4 @@
-"""Coordination null model per analysed run and metric (circular shifts, seeded).
+"""Coordination null models per analysed run and metric (circular and timing-preserving).
 
 Incremental by run like the SQL models: only runs whose version (the layer summaries'
 version, the settings and this step's code) is new are recomputed.
@@ -18,6 +18,7 @@ def model(dbt, session):
         permutations=int(meta["null_permutations"]),
         seed=int(meta["null_seed"]),
         coordinated_threshold=float(meta["coordinated_threshold"]),
+        timing_window=int(meta["null_timing_window"]),
     )
     shapes = (
         dbt.ref("int_layer_summaries")

@@ -1,5 +1,7 @@
 -- One row per architecture family and metric: per-run figures averaged over the family's
--- runs; jump figures over the family's jumps.
+-- runs; jump figures over the family's jumps; each mean with its run-level bootstrap 95%
+-- interval.
+{%- set fdr = var('false_discovery_rate') %}
 
 with critical_periods as (
     select * from {{ ref('critical_periods') }}
@@ -7,6 +9,10 @@ with critical_periods as (
 
 jumps as (
     select * from {{ ref('jumps') }}
+),
+
+intervals as (
+    select * from {{ ref('int_architecture_intervals') }}
 ),
 
 run_figures as (
@@ -21,7 +27,19 @@ run_figures as (
         avg(loss_correlation order by run_id) as mean_loss_correlation,
         avg(loss_drop_base_rate order by run_id) as mean_loss_drop_base_rate,
         avg(max_coordination_null_mean order by run_id) as mean_max_coordination_null,
-        count(*) filter (where is_strong) as n_strong_runs
+        avg(loss_coupled_share order by run_id) as mean_loss_coupled_share,
+        avg(loss_coupling_excess order by run_id) as mean_loss_coupling_excess,
+        avg(max_coordination_timing_excess order by run_id)
+            as mean_max_coordination_timing_excess,
+        -- Fixed by construction under the P90 rule: about 10% of each layer's steps.
+        avg(total_critical_steps / (n_layers * (n_measurements - 1)) order by run_id)
+            as mean_critical_share,
+        count(*) filter (where is_strong) as n_strong_runs,
+        count(*) filter (where is_strong_report) as n_strong_runs_report,
+        count(*) filter (where loss_coupling_stratified_q_value < {{ fdr }})
+            as n_runs_loss_coupling_beyond_chance,
+        count(*) filter (where max_coordination_timing_q_value < {{ fdr }})
+            as n_runs_max_coordination_beyond_chance
     from critical_periods
     group by arch_family, metric
 ),
@@ -58,12 +76,30 @@ final as (
         run_figures.mean_loss_correlation,
         run_figures.mean_loss_drop_base_rate,
         run_figures.mean_max_coordination_null,
-        run_figures.n_strong_runs
+        run_figures.mean_loss_coupled_share,
+        run_figures.mean_loss_coupling_excess,
+        run_figures.mean_max_coordination_timing_excess,
+        run_figures.mean_critical_share,
+        run_figures.n_strong_runs,
+        run_figures.n_strong_runs_report,
+        run_figures.n_runs_loss_coupling_beyond_chance,
+        run_figures.n_runs_max_coordination_beyond_chance
     from run_figures
     left join jump_figures
         on
-            run_figures.arch_family = jump_figures.arch_family
+            run_figures.arch_family is not distinct from jump_figures.arch_family
             and run_figures.metric = jump_figures.metric
+),
+
+with_intervals as (
+    select
+        final.*,
+        intervals.* exclude (intervals.arch_family, intervals.metric)
+    from final
+    left join intervals
+        on
+            final.arch_family is not distinct from intervals.arch_family
+            and final.metric = intervals.metric
 )
 
-select * from final
+select * from with_intervals

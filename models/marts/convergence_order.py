@@ -13,5 +13,6 @@ def model(dbt, session):
         rho=float(settings["pattern_rho_threshold"]),
         simultaneous_rho=float(settings["simultaneous_rho_threshold"]),
         p_value=float(settings["pattern_p_value_threshold"]),
+        seed=int(settings["null_seed"]),
     )
     return convergence_order(layers, mode=settings["analysis_mode"], thresholds=thresholds)

@@ -1,4 +1,31 @@
--- One row per run and metric: critical periods, transitions, coordination and loss coupling.
+-- One row per run and metric: critical periods, transitions, coordination and loss coupling,
+-- each beside its chance level, p-values and Benjamini-Hochberg q-values.
+
+{%- set is_reference = var('analysis_mode') == 'reference' %}
+{%- set fdr = var('false_discovery_rate') %}
+{%- set tested = [
+    'max_coordination_p_value',
+    'coordinated_periods_p_value',
+    'max_coordination_timing_p_value',
+    'coordinated_periods_timing_p_value',
+    'loss_coupling_p_value',
+    'loss_coupling_stratified_p_value',
+    'loss_coupling_circular_p_value',
+] %}
+{%- if is_reference %}
+    {%- set strong_rule = 'is_strong_report' %}
+{%- else %}
+    {#- Beyond chance after multiple testing on both counts, timing accounted for. -#}
+    {%- set strong_rule -%}
+        coalesce(
+            max_coordination_timing_q_value < {{ fdr }}
+            and max_coordination_timing_excess > 0
+            and loss_coupling_stratified_q_value < {{ fdr }}
+            and loss_coupling_excess > 0,
+            false
+        )
+    {%- endset %}
+{%- endif %}
 
 with layer_summaries as (
     select * from {{ ref('int_layer_summaries') }}
@@ -10,6 +37,10 @@ step_coordination as (
 
 null_model as (
     select * from {{ ref('int_coordination_null_model') }}
+),
+
+loss_coupling as (
+    select * from {{ ref('int_loss_coupling') }}
 ),
 
 runs as (
@@ -65,7 +96,7 @@ observed as (
         layer_totals.loss_correlation,
         coordination_totals.max_coordination > {{ var('strong_coordination_threshold') }}
         and layer_totals.loss_correlation > {{ var('strong_loss_correlation_threshold') }}
-            as is_strong,
+            as is_strong_report,
         coordination_totals.loss_drop_base_rate,
         coordination_totals.n_critical_union_steps,
         coordination_totals.n_critical_union_loss_drops
@@ -89,15 +120,56 @@ with_baselines as (
         observed.num_coordinated_periods - null_model.coordinated_periods_null_mean
             as coordinated_periods_excess,
         null_model.coordinated_periods_p_value,
-        observed.loss_correlation - observed.loss_drop_base_rate as loss_coupling_lift,
+        null_model.timing_window,
+        null_model.max_coordination_timing_null_mean,
+        null_model.max_coordination_timing_excess,
+        null_model.max_coordination_timing_p_value,
+        null_model.max_coordination_timing_z,
+        null_model.coordinated_periods_timing_null_mean,
+        null_model.coordinated_periods_timing_excess,
+        null_model.coordinated_periods_timing_p_value,
+        null_model.coordinated_periods_timing_z,
+        -- One statistic for the loss coupling: the share of critical steps (any layer
+        -- critical) where the loss falls; every chance level and p-value below is on it.
+        loss_coupling.loss_coupled_share,
+        loss_coupling.loss_coupled_share - observed.loss_drop_base_rate as loss_coupling_lift,
         {{ binomial_upper_tail(
             'observed.n_critical_union_loss_drops',
             'observed.n_critical_union_steps',
             'observed.loss_drop_base_rate'
-        ) }} as loss_coupling_p_value
+        ) }} as loss_coupling_p_value,
+        loss_coupling.loss_coupling_local_chance,
+        loss_coupling.loss_coupled_share - loss_coupling.loss_coupling_local_chance
+            as loss_coupling_excess,
+        loss_coupling.loss_coupling_stratified_p_value,
+        loss_coupling.loss_coupling_stratified_z,
+        loss_coupling.loss_coupling_circular_p_value
     from observed
     inner join null_model
         on observed.run_id = null_model.run_id and observed.metric = null_model.metric
+    inner join loss_coupling
+        on observed.run_id = loss_coupling.run_id and observed.metric = loss_coupling.metric
+),
+
+ranked as (
+    select
+        *,
+        {{ bh_rank_columns(tested, 'run_id, metric') }}
+    from with_baselines
+),
+
+with_q_values as (
+    select
+        * exclude ({{ bh_helper_columns(tested) }}),
+        {{ bh_q_value_columns(tested) }}
+    from ranked
+),
+
+strength as (
+    select
+        *,
+        {{ strong_rule }} as is_strong
+    from with_q_values
 )
 
-select * from with_baselines
+select * from strength

@@ -1,0 +1,58 @@
+-- One row per metric and jump type: what the type is (its members' medians in original
+-- units), how big it is and how well it is separated (silhouette).
+
+with jumps as (
+    select * from {{ ref('jumps') }}
+),
+
+jump_types as (
+    select * from {{ ref('int_jump_types') }}
+),
+
+typed_jumps as (
+    select
+        jumps.metric,
+        jumps.jump_type,
+        jumps.phase,
+        jumps.magnitude,
+        jumps.speed,
+        jumps.velocity_z_score,
+        jumps.direction,
+        jump_types.n_types,
+        jump_types.metric_silhouette,
+        jump_types.silhouette
+    from jumps
+    inner join jump_types
+        on
+            jumps.run_id = jump_types.run_id
+            and jumps.metric = jump_types.metric
+            and jumps.layer = jump_types.layer
+            and jumps.measurement_index = jump_types.measurement_index
+),
+
+profiles as (
+    select
+        metric,
+        jump_type,
+        any_value(n_types) as n_types,
+        count(*) as n_jumps,
+        any_value(metric_silhouette) as metric_silhouette,
+        avg(silhouette) as silhouette,
+        count(silhouette) as n_silhouette_jumps,
+        median(phase) as median_phase,
+        median(magnitude) as median_magnitude,
+        median(speed) as median_speed,
+        median(velocity_z_score) as median_z_score,
+        avg(case when direction = 'increase' then 1.0 else 0.0 end) as share_increasing
+    from typed_jumps
+    group by metric, jump_type
+),
+
+with_shares as (
+    select
+        *,
+        n_jumps / sum(n_jumps) over (partition by metric) as share_of_jumps
+    from profiles
+)
+
+select * from with_shares
