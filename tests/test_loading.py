@@ -52,6 +52,7 @@ PUBLIC_MARTS = {
     "jumps": ["run_id", "metric", "layer", "measurement_index"],
     "critical_periods": ["run_id", "metric"],
     "step_coordination": ["run_id", "metric", "measurement_index"],
+    "change_points": ["run_id", "metric", "layer", "measurement_index"],
 }
 
 

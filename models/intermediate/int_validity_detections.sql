@@ -60,7 +60,10 @@ change_point_detections as (
         layer,
         measurement_index
     from change_points
-    where is_validity_fixture and metric = {{ string_literal(var('validity_metric')) }}
+    where
+        is_validity_fixture
+        and metric = {{ string_literal(var('validity_metric')) }}
+        and measurement_index is not null
 ),
 
 coordination_detections as (

@@ -15,7 +15,8 @@ real_runs as (
         size,
         penalty
     from change_points
-    where not is_validity_fixture
+    -- Drop the per-run bookkeeping rows (no metric).
+    where not is_validity_fixture and measurement_index is not null
 )
 
 select * from real_runs
