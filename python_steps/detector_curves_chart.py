@@ -12,6 +12,8 @@ with the verdict thresholds drawn: the minimum recall as a horizontal rule and t
 false-positive budget as a vertical rule on the ROC.
 """
 
+import html
+
 import altair as alt
 import pandas as pd
 
@@ -125,3 +127,28 @@ def detector_curves_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
     if not panels:
         raise ValueError("rpt_detector_curves frame has no curve to draw")
     return alt.hconcat(*panels).resolve_scale(color="shared")
+
+
+def verdicts_html(verdicts: pd.DataFrame) -> str:
+    """The validity page's headline: per detector, the smallest step size it finds.
+
+    `verdicts` holds detector_verdicts rows (detector, event_kind, effect_size, verdict,
+    holdout_false_positives_per_1000). Returns an HTML list, one item per detector.
+    """
+    steps = verdicts[verdicts["event_kind"] == "step"]
+    items = []
+    for detector, label in DETECTOR_LABELS.items():
+        rows = steps[steps["detector"] == detector].sort_values("effect_size")
+        if rows.empty:
+            continue
+        found = rows[rows["verdict"] != "misses"]
+        rate = float(rows["holdout_false_positives_per_1000"].iloc[0])
+        if found.empty:
+            finding = "finds no planted step up to {:g} SD".format(rows["effect_size"].max())
+        else:
+            finding = "finds steps from {:g} SD".format(found["effect_size"].min())
+        items.append(
+            f"<li>{html.escape(label)}: {finding}, at {rate:.1f} false positives per 1,000"
+            " on realistic noise</li>"
+        )
+    return "<ul>" + "".join(items) + "</ul>"

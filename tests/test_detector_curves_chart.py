@@ -69,3 +69,21 @@ def test_chart_from_a_real_build(demo_warehouse: Path) -> None:
     assert len(lines) == 4  # steps, bursts, coordinated steps, ROC
     legend = set(lines[0]["encoding"]["color"]["scale"]["domain"])
     assert legend == {DETECTOR_LABELS[d] for d in frame["detector"].unique()}
+
+
+def test_verdicts_html_names_the_smallest_step_found() -> None:
+    from python_steps.detector_curves_chart import verdicts_html
+
+    verdicts = pd.DataFrame(
+        {
+            "detector": ["jump_z_score"] * 3 + ["change_point"] * 3,
+            "event_kind": ["step"] * 6,
+            "effect_size": [1, 5, 10] * 2,
+            "verdict": ["misses", "finds, but noisy", "finds", "misses", "misses", "misses"],
+            "holdout_false_positives_per_1000": [14.8] * 3 + [0.0] * 3,
+        }
+    )
+    html = verdicts_html(verdicts)
+    assert "z &gt; 2 jumps (report): finds steps from 5 SD, at 14.8 false positives" in html
+    assert "change points (PELT): finds no planted step up to 10 SD, at 0.0" in html
+    assert html.count("<li>") == 2
