@@ -55,6 +55,7 @@ PUBLIC_MARTS = {
     "pooled_tests": ["test", "metric", "arch_family"],
     "architecture_comparison": ["arch_family", "metric"],
     "jump_type_profiles": ["metric", "jump_type"],
+    "change_points": ["run_id", "metric", "layer", "measurement_index"],
 }
 
 

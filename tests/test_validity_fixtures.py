@@ -1,58 +1,43 @@
-"""Tests of the detector-validity fixtures: committed files, format and planted events.
+"""Tests of the detector-validity fixtures: committed files, realism and planted truth.
 
-The planted events are checked with an independent numpy version of the METHODS.md
-velocity z-score and P90 coordination, on the committed files.
+The planted truth is pinned against the committed files: each fixture's participation_ratio
+minus the same fixture regenerated with nothing planted is exactly the step (or burst)
+function the seed CSV describes, and nothing else.
 """
 
 import csv
-import io
 import json
+import math
+from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from python_steps import validity_fixtures as vf
+from python_steps import validity_noise_fit as nf
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_DIR = REPO_ROOT / "fixtures" / "validity"
 SEED_CSV = REPO_ROOT / "seeds" / "validity_planted_events.csv"
 METRICS = ("stable_rank", "participation_ratio", "effective_rank_90", "nuclear_norm_ratio")
-LAYERS = [f"layer.{p}" for p in range(6)]
-RUN_IDS = [
-    "validity_single_transition",
-    "validity_multiple_transitions",
-    "validity_coordinated_burst",
-    "validity_pure_noise",
-    "validity_smooth_drift",
-]
-# "Far above" the jump threshold z = 2.
-JUMP_Z_MARGIN = 4.0
+NULLS = ("null_calibration_a", "null_calibration_b", "null_holdout", "null_gaussian", "null_drift")
+PR_SCALE = vf.CONTINUOUS_METRICS["participation_ratio"][1]
 
 
-def jump_z(x: np.ndarray) -> np.ndarray:
-    """z_i = |v_i - mean(v)| / std(v) over the velocities v_i = x_{i+1} - x_i."""
-    v = np.diff(x)
-    return np.abs(v - v.mean()) / v.std()
-
-
-def coordination(layer_series: list[np.ndarray]) -> np.ndarray:
-    """c_i = share of layers with |v_i| > P90(|v|), for i = 0..n-1 (c_{n-1} = 0)."""
-    n = len(layer_series[0])
-    critical = np.zeros(n)
-    for x in layer_series:
-        speed = np.abs(np.diff(x))
-        critical[:-1] += speed > np.percentile(speed, 90)
-    return critical / len(layer_series)
-
-
-def series(run: dict, layer: str, metric: str) -> np.ndarray:
-    return np.array([m["layer_metrics"][layer][metric] for m in run["measurements"]])
+@pytest.fixture(scope="module")
+def noise_model() -> dict:
+    return nf.load_noise_model(REPO_ROOT)
 
 
 @pytest.fixture(scope="module")
 def committed_runs() -> dict[str, dict]:
-    return {run_id: json.loads((FIXTURE_DIR / f"{run_id}.json").read_text()) for run_id in RUN_IDS}
+    return {
+        path.stem.removeprefix("validity_"): json.loads(path.read_text())
+        for path in sorted(FIXTURE_DIR.glob("*.json"))
+    }
 
 
 @pytest.fixture(scope="module")
@@ -61,15 +46,25 @@ def seed_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def series(run: dict, layer: str, metric: str) -> np.ndarray:
+    return np.array([m["layer_metrics"][layer][metric] for m in run["measurements"]])
+
+
+def layers(run: dict) -> list[str]:
+    return list(run["measurements"][0]["layer_metrics"])
+
+
 # --- committed outputs ------------------------------------------------------------------
 
 
-def test_committed_fixtures_equal_regeneration() -> None:
-    fresh = vf.fixture_texts()
+def test_committed_fixtures_equal_regeneration(noise_model: dict) -> None:
+    fresh = vf.fixture_texts(noise_model)
     assert sorted(p.name for p in FIXTURE_DIR.iterdir()) == sorted(fresh)
     for name, text in fresh.items():
         assert (FIXTURE_DIR / name).read_text(encoding="utf-8") == text, name
-    assert SEED_CSV.read_text(encoding="utf-8") == vf.planted_events_csv(vf.planted_events())
+    assert SEED_CSV.read_text(encoding="utf-8") == vf.planted_events_csv(
+        vf.planted_events(noise_model)
+    )
 
 
 def test_regeneration_is_byte_identical(tmp_path: Path) -> None:
@@ -77,156 +72,181 @@ def test_regeneration_is_byte_identical(tmp_path: Path) -> None:
     vf.write_outputs(first)
     vf.write_outputs(second)
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
-    assert len(files) == 6
-    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert len(files) == len(vf.fixtures()) + 1 == 17 + 1
     for rel in files:
         assert (first / rel).read_bytes() == (second / rel).read_bytes(), rel
 
 
-def test_cli_writes_both_outputs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    vf.main(["--root", str(tmp_path)])
-    out = capsys.readouterr().out
-    assert "validity_planted_events.csv" in out
-    assert len(list((tmp_path / "fixtures" / "validity").glob("*.json"))) == 5
+def test_fixtures_stay_small() -> None:
+    # Built in every build: keep them near the format's floor (key names dominate).
+    total = sum(p.stat().st_size for p in FIXTURE_DIR.glob("*.json"))
+    assert total < 4_000_000
 
 
-def test_fixture_size() -> None:
-    # The format's key names alone take ~210 KB at 6 layers x 4 metrics x 400 measurements;
-    # rounding to 6 significant digits keeps the files near that floor.
-    for run_id in RUN_IDS:
-        assert (FIXTURE_DIR / f"{run_id}.json").stat().st_size < 340_000
+def test_noise_model_fields(noise_model: dict) -> None:
+    assert (noise_model["min_layers"], noise_model["max_layers"]) == (3, 16)
+    fit = noise_model["metrics"]["participation_ratio"]
+    # Heavy tails (a finite-variance Student t) and a small positive velocity autocorrelation.
+    assert 2 < fit["t_df"] < 6 and 0 < fit["ar1"] < 0.3
+    assert fit["velocity_excess_kurtosis"] > 2
+    assert fit["transient_scale"] > 1 and fit["transient_drift"] > 0
 
 
-# --- format -----------------------------------------------------------------------------
+# --- format and realism -----------------------------------------------------------------
 
 
 def test_format(committed_runs: dict[str, dict]) -> None:
+    assert len(committed_runs) == 17
     for run in committed_runs.values():
-        assert run["arch_name"] == "validity_fixture"
-        assert run["dataset_name"] == "synthetic"
-        assert run["num_steps"] == 2000
-        assert run["measurement_interval"] == 5
+        assert run["arch_name"] == "validity_fixture" and run["num_steps"] == 800
         measurements = run["measurements"]
-        assert len(measurements) == 400
-        assert [m["step"] for m in measurements] == [5 * i for i in range(400)]
+        assert [m["step"] for m in measurements] == [5 * i for i in range(160)]
         loss = np.array([m["loss"] for m in measurements])
-        assert np.all(loss > 0) and loss[-50:].mean() < 0.3 * loss[:10].mean()
+        assert np.all(loss > 0) and loss[-20:].mean() < 0.3 * loss[:5].mean()
         for m in measurements:
-            assert list(m["layer_metrics"]) == LAYERS
             for values in m["layer_metrics"].values():
                 assert list(values) == list(METRICS)
-                for value in values.values():
-                    assert value > 0 and float(f"{value:.6g}") == value
+                assert all(value > 0 for value in values.values())
+                # An integer-valued metric and a round-off-level one, as in the real runs.
+                assert values["effective_rank_90"] == int(values["effective_rank_90"])
+                assert abs(values["stable_rank"] - 1.0) <= 2 * vf.ROUND_OFF_ULP
 
 
-def test_metrics_carry_the_same_shape(committed_runs: dict[str, dict]) -> None:
-    # Each metric is offset + scale * shape: standardized, all four agree (up to rounding).
-    for run in committed_runs.values():
-        for layer in LAYERS:
-            standardized = [
-                (x - x.mean()) / x.std() for x in (series(run, layer, m) for m in METRICS)
-            ]
-            for other in standardized[1:]:
-                np.testing.assert_allclose(other, standardized[0], atol=2e-3)
+def test_layer_counts_span_the_real_range(committed_runs: dict[str, dict]) -> None:
+    counts = [len(layers(run)) for run in committed_runs.values()]
+    assert min(counts) >= 3 and max(counts) <= 16
+    assert len(set(counts)) >= 6
 
 
-# --- planted events -----------------------------------------------------------------------
+def test_realistic_noise_has_the_fitted_shape(
+    committed_runs: dict[str, dict], noise_model: dict
+) -> None:
+    fit = noise_model["metrics"]["participation_ratio"]
+    settled, early_ratio = [], []
+    for name in ("null_calibration_a", "null_calibration_b", "null_holdout"):
+        run = committed_runs[name]
+        for layer in layers(run):
+            v = np.diff(series(run, layer, "participation_ratio")) / PR_SCALE
+            settled.append(v[40:])
+            early_ratio.append(np.std(v[:10]) / np.std(v[40:]))
+    pooled = np.concatenate([(v - v.mean()) / v.std() for v in settled])
+    lag1 = np.mean([np.corrcoef(v[:-1], v[1:])[0, 1] for v in settled])
+    assert abs(lag1 - fit["ar1"]) < 0.1
+    assert stats.kurtosis(pooled) > 2  # heavy tails
+    assert np.median(early_ratio) > 2  # the early transient
+    # The old harness's noise: i.i.d. level noise, velocity autocorrelation -0.5, no tails.
+    gaussian = committed_runs["null_gaussian"]
+    v = np.concatenate(
+        [np.diff(series(gaussian, layer, "participation_ratio")) for layer in layers(gaussian)]
+    )
+    assert abs(np.corrcoef(v[:-1], v[1:])[0, 1] + 0.5) < 0.1
+    assert abs(stats.kurtosis(v)) < 1
+
+
+def test_fit_recovers_a_simulated_noise_model() -> None:
+    rng = np.random.default_rng(7)
+    fit = {"ar1": 0.2, "t_df": 4.0, "t_scale": 0.7, "transient_scale": 3.0, "transient_drift": 1}
+    runs = [
+        np.concatenate([[0.0], np.cumsum(vf.realistic_velocities(rng, 399, fit))])
+        for _ in range(300)
+    ]
+    fitted = nf.fit_metric(runs)
+    assert abs(fitted["ar1"] - 0.2) < 0.03
+    assert 3.3 < fitted["t_df"] < 4.8
+    assert 2.3 < fitted["transient_scale"] < 3.7
+
+
+# --- planted truth ------------------------------------------------------------------------
 
 
 def test_seed_rows(seed_rows: list[dict[str, str]]) -> None:
     assert list(seed_rows[0]) == list(vf.CSV_COLUMNS)
-    assert [r["run_id"] for r in seed_rows if r["event_kind"] == "none"] == [
-        "validity_pure_noise",
-        "validity_smooth_drift",
-    ]
-    assert {r["run_id"] for r in seed_rows} == set(RUN_IDS)
+    by_fixture = defaultdict(list)
     for row in seed_rows:
+        by_fixture[row["fixture"]].append(row)
         assert row["run_id"] == "validity_" + row["fixture"]
-        positive = row["fixture"] not in ("pure_noise", "smooth_drift")
-        assert row["fixture_kind"] == ("positive" if positive else "null")
-        if row["event_kind"] == "transition":
-            assert row["layer"] in LAYERS and row["measurement_index"].isdigit()
-        elif row["event_kind"] == "coordinated":
-            assert row["layer"] == "" and row["measurement_index"].isdigit()
-        else:
-            assert row["event_kind"] == "none" and not positive
-            assert row["layer"] == "" and row["measurement_index"] == ""
-    per_layer = {}
-    for row in seed_rows:
-        if row["event_kind"] == "transition":
-            key = (row["fixture"], row["layer"])
-            per_layer[key] = per_layer.get(key, 0) + 1
-    assert all(per_layer[("single_transition", layer)] == 1 for layer in LAYERS)
-    assert all(per_layer[("multiple_transitions", layer)] == 4 for layer in LAYERS)
+    assert len(by_fixture) == 17
+    for name in NULLS:
+        (row,) = by_fixture[name]
+        assert (row["fixture_kind"], row["event_kind"], row["effect_size"]) == ("null", "none", "")
+    assert [by_fixture[n][0]["fixture_role"] for n in NULLS] == [
+        "calibration",
+        "calibration",
+        "holdout",
+        "evaluation",
+        "evaluation",
+    ]
+    sizes = Counter(
+        (rows[0]["event_kind"], int(rows[0]["effect_size"]))
+        for name, rows in by_fixture.items()
+        if name not in NULLS
+    )
+    assert sizes == Counter(
+        [("step", k) for k in (1, 2, 3, 5, 7, 10)]
+        + [("burst", k) for k in (2, 5, 10)]
+        + [("coordinated_step", k) for k in (2, 5, 10)]
+    )
 
 
-def test_planted_events_function_matches_csv(seed_rows: list[dict[str, str]]) -> None:
-    parsed = list(csv.DictReader(io.StringIO(vf.planted_events_csv(vf.planted_events()))))
-    assert parsed == seed_rows
-
-
-def test_transitions_are_detected(
-    committed_runs: dict[str, dict], seed_rows: list[dict[str, str]]
+def test_events_are_placed_after_the_transient_and_apart(
+    seed_rows: list[dict[str, str]], committed_runs: dict[str, dict]
 ) -> None:
-    transitions = [r for r in seed_rows if r["event_kind"] == "transition"]
-    assert len(transitions) == 6 + 24 + 14
-    for row in transitions:
-        run = committed_runs[row["run_id"]]
-        j = int(row["measurement_index"])
-        for metric in METRICS:
-            x = series(run, row["layer"], metric)
-            z = jump_z(x)
-            assert z[j] > JUMP_Z_MARGIN, (row, metric)
-            # The step is between j and j+1: x_{j+1} - x_j is the layer's largest change
-            # around it.
-            around = np.abs(np.diff(x))[max(0, j - 10) : j + 11]
-            assert np.argmax(around) == min(j, 10)
-
-
-def test_multiple_transitions_are_well_separated(seed_rows: list[dict[str, str]]) -> None:
-    for layer in LAYERS:
-        indices = sorted(
+    per_layer = defaultdict(list)
+    for row in seed_rows:
+        if row["layer"]:
+            per_layer[(row["fixture"], row["layer"])].append(int(row["measurement_index"]))
+    for (fixture, layer), indices in per_layer.items():
+        assert all(30 <= j <= 146 for j in indices), (fixture, layer)
+        assert np.all(np.diff(sorted(indices)) >= 50)
+        if not fixture.startswith("coordinated"):
+            assert len(indices) == 2
+    for fixture in ("step_5sd", "burst_10sd"):
+        n_layers = len(layers(committed_runs[fixture]))
+        assert sum(1 for (f, _) in per_layer if f == fixture) == n_layers
+    for size in (2, 5, 10):
+        fixture = f"coordinated_{size}sd"
+        n_layers = len(layers(committed_runs[fixture]))
+        times = [
             int(r["measurement_index"])
             for r in seed_rows
-            if r["fixture"] == "multiple_transitions" and r["layer"] == layer
-        )
-        assert np.all(np.diff(indices) >= 40)
+            if r["fixture"] == fixture and r["event_kind"] == "coordinated"
+        ]
+        assert len(times) == 2
+        for t in times:
+            sharing = sum(t in indices for (f, _), indices in per_layer.items() if f == fixture)
+            assert sharing >= math.ceil(0.6 * n_layers)
 
 
-def test_coordinated_bursts_are_detected(
-    committed_runs: dict[str, dict], seed_rows: list[dict[str, str]]
+def test_planted_truth_is_exactly_what_the_files_hold(
+    committed_runs: dict[str, dict], seed_rows: list[dict[str, str]], noise_model: dict
 ) -> None:
-    bursts = [r for r in seed_rows if r["event_kind"] == "coordinated"]
-    assert len(bursts) == 3
-    run = committed_runs["validity_coordinated_burst"]
-    loss = np.array([m["loss"] for m in run["measurements"]])
-    for row in bursts:
-        b = int(row["measurement_index"])
-        # >= 4 of 6 layers have a planted transition at the burst.
-        stepping = {
-            r["layer"]
-            for r in seed_rows
-            if r["fixture"] == "coordinated_burst"
-            and r["event_kind"] == "transition"
-            and int(r["measurement_index"]) == b
-        }
-        assert len(stepping) >= 4
-        for metric in METRICS:
-            c = coordination([series(run, layer, metric) for layer in LAYERS])
-            assert c[b] >= len(stepping) / 6 >= 0.5
-        assert loss[b + 1] < loss[b]
+    # The committed series minus the same fixture with nothing planted (same noise draws)
+    # is the planted step / burst function of the seed rows, at the seed's effect size.
+    fixtures = {f.name: f for f in vf.fixtures()}
+    offset, scale = vf.CONTINUOUS_METRICS["participation_ratio"]
+    for name, run in committed_runs.items():
+        fixture = fixtures[name]
+        bare = replace(fixture, effect_size=0)
+        y0 = vf.shape(bare, vf.plan(fixture, noise_model), noise_model)
+        for p, layer in enumerate(layers(run)):
+            observed = (series(run, layer, "participation_ratio") - offset) / scale - y0[p]
+            planted = np.zeros(vf.N_MEASUREMENTS)
+            for row in seed_rows:
+                if row["fixture"] == name and row["layer"] == layer:
+                    j, k = int(row["measurement_index"]), int(row["effect_size"])
+                    # The seed has no direction: take it from the data.
+                    sign = np.sign(observed[j + 1] - observed[j])
+                    end = j + int(row["duration"]) if row["event_kind"] == "burst" else None
+                    planted[j + 1 : end] += sign * k
+            np.testing.assert_allclose(observed, planted, atol=0.02, err_msg=f"{name} {layer}")
 
 
-def test_null_fixtures_have_no_abrupt_change(committed_runs: dict[str, dict]) -> None:
-    # Every null velocity is far smaller than the smallest planted step (10 shape units,
-    # i.e. 2.5 participation_ratio units).
-    for run_id in ("validity_pure_noise", "validity_smooth_drift"):
-        run = committed_runs[run_id]
-        for layer in LAYERS:
-            v = np.abs(np.diff(series(run, layer, "participation_ratio")))
-            assert v.max() < 1.5
-    drift = committed_runs["validity_smooth_drift"]
-    for layer in LAYERS:
-        x = series(drift, layer, "participation_ratio")
-        # A large but slow change of level: 20 shape units (5 PR units) end to end.
-        assert abs(x[-20:].mean() - x[:20].mean()) > 4.0
+def test_big_planted_steps_stand_out(committed_runs: dict[str, dict], seed_rows) -> None:
+    # At 10 SDs every planted step is the largest velocity within +-10 measurements.
+    for row in seed_rows:
+        if row["fixture"] == "step_10sd":
+            j = int(row["measurement_index"])
+            v = np.abs(
+                np.diff(series(committed_runs["step_10sd"], row["layer"], "participation_ratio"))
+            )
+            assert np.argmax(v[j - 10 : j + 11]) == 10, row

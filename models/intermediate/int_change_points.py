@@ -1,0 +1,82 @@
+"""Change points (PELT, calibrated penalty) of every layer series of every run and metric.
+
+Incremental by run: a run is recomputed when its version (the upstream run_version, the
+penalty and this detector's version) changes. Every processed run keeps one bookkeeping row
+(metric NULL) holding its version, so a run whose series have no change point is not
+recomputed at each build; the marts drop those rows.
+"""
+
+import hashlib
+
+import pandas as pd
+
+from python_steps.change_points import OUTPUT_COLUMNS, detect
+
+DETECTOR_VERSION = "pelt-l2-velocity-robust-scale-1"
+RUNS_PER_BATCH = 200
+
+
+def run_version(upstream_version: str, penalty: float) -> str:
+    text = f"{upstream_version};penalty={penalty!r};{DETECTOR_VERSION}"
+    return hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def quoted(values: list[str]) -> str:
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+
+def model(dbt, session):
+    dbt.config(
+        materialized="incremental", unique_key="run_id", incremental_strategy="delete+insert"
+    )
+    calibration = dbt.ref("int_change_point_calibration").filter("is_calibrated").df()
+    if len(calibration) != 1:
+        raise ValueError(
+            "int_change_point_calibration has no calibrated penalty: no penalty of the grid "
+            "keeps the calibration null fixtures within validity_max_false_positives_per_1000"
+        )
+    penalty = float(calibration["penalty"].iloc[0])
+    # The one import of per-step data.
+    layer_series = dbt.ref("int_layer_series_flagged")
+    runs = layer_series.aggregate(
+        "run_id, any_value(run_version) as upstream_version,"
+        " bool_or(is_validity_fixture) as is_validity_fixture",
+        "run_id",
+    ).df()
+    runs["run_version"] = [run_version(v, penalty) for v in runs["upstream_version"]]
+    if dbt.is_incremental:
+        # Runs that are gone are deleted here; changed runs are replaced (delete+insert).
+        current = quoted(list(runs["run_id"])) or "null"
+        session.execute(f"delete from {dbt.this} where run_id not in ({current})")
+        loaded = session.execute(f"select distinct run_id, run_version from {dbt.this}").df()
+        known = set(zip(loaded["run_id"], loaded["run_version"], strict=True))
+        runs = runs[
+            [(r, v) not in known for r, v in zip(runs["run_id"], runs["run_version"], strict=True)]
+        ]
+    run_ids = sorted(runs["run_id"])
+    # Batches of runs bound the memory a build with thousands of runs needs.
+    frames = [pd.DataFrame(columns=OUTPUT_COLUMNS)]
+    for start in range(0, len(run_ids), RUNS_PER_BATCH):
+        batch = run_ids[start : start + RUNS_PER_BATCH]
+        series = (
+            layer_series.filter(f"run_id in ({quoted(batch)})")
+            .project("run_id, metric, layer, measurement_index, step, velocity")
+            .df()
+        )
+        frames.append(detect(series, penalty))
+    bookkeeping = runs[["run_id"]].assign(metric=None, layer=None)
+    points = pd.concat([*frames, bookkeeping], ignore_index=True)
+    points = points.merge(runs[["run_id", "run_version", "is_validity_fixture"]], on="run_id")
+    points["penalty"] = penalty
+    return points.astype(
+        {
+            "run_id": "string",
+            "metric": "string",
+            "layer": "string",
+            "measurement_index": "Int64",
+            "step": "Int64",
+            "size": "Float64",
+            "run_version": "string",
+            "is_validity_fixture": "boolean",
+        }
+    )
