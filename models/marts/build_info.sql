@@ -2,11 +2,11 @@
 -- and counts). build_finished_at and build_status are filled by the on-run-end hook.
 
 with run_documents as (
-    select * from {{ ref('stg_training_runs__documents') }}
+    select * from {{ ref('int_ndt_documents_parsed') }}
 ),
 
 tidy_documents as (
-    select * from {{ ref('stg_tidy_runs__documents') }}
+    select * from {{ ref('int_tidy_documents') }}
 ),
 
 runs as (
