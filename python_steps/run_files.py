@@ -26,7 +26,13 @@ from python_steps.loading import COMPRESSED_DOCUMENT_COLUMNS, decompress_run_fil
 
 RUN_FILE_SUFFIXES = (".json", ".json.gz")
 TIDY_FILE_NAMES = ("metrics.parquet", "metrics.csv", "losses.parquet", "losses.csv", "runs.csv")
-TIDY_INVENTORY_COLUMNS = ["file_path", "file_name", "file_size_bytes", "file_modified_at"]
+TIDY_INVENTORY_COLUMNS = [
+    "file_path",
+    "file_name",
+    "file_size_bytes",
+    "file_modified_at",
+    "listing_problem",
+]
 BYTE_ORDER_MARK = "\ufeff"
 GLOB_CHARACTERS = frozenset("*?[")
 INVENTORY_COLUMNS = [
@@ -219,23 +225,32 @@ def inventory_frame(runs_path: str, fixtures_path: str) -> pd.DataFrame:
 
 
 def tidy_inventory_frame(runs_path: str) -> pd.DataFrame:
-    """One row per tidy-format file (TIDY_FILE_NAMES) that is a regular file in runs_path."""
+    """One row per entry named as a tidy-format file (TIDY_FILE_NAMES) in runs_path; one
+    that is not a regular readable file has its `listing_problem` and no size."""
     rows = []
     for name in TIDY_FILE_NAMES:
         path = os.path.join(runs_path, name)
-        try:
-            status = os.stat(path)
-        except OSError:
+        if not os.path.lexists(path):
             continue
-        if stat.S_ISREG(status.st_mode):
-            rows.append((path, name, status.st_size, _modified_at(status)))
+        problem, status = _entry_problem(path)
+        readable = problem is None and status is not None
+        rows.append(
+            (
+                path,
+                name,
+                status.st_size if readable else None,
+                _modified_at(status) if readable else None,
+                problem,
+            )
+        )
     frame = pd.DataFrame(rows, columns=TIDY_INVENTORY_COLUMNS)
     return frame.astype(
         {
             "file_path": "string",
             "file_name": "string",
-            "file_size_bytes": "int64",
+            "file_size_bytes": "Int64",
             "file_modified_at": "datetime64[us, UTC]",
+            "listing_problem": "string",
         }
     )
 

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from python_steps import run_files
@@ -23,6 +24,7 @@ from python_steps.run_files import (
     list_run_files,
     read_run_file,
     require_runs,
+    tidy_inventory_frame,
 )
 
 
@@ -51,6 +53,18 @@ def test_entries_that_are_not_regular_files_are_named(tmp_path: Path) -> None:
     assert found["loop.json"] == "unreadable: a symbolic link loop"
     assert found["dangling.json"].startswith("unreadable: a symbolic link to a missing file")
     assert found["x\ufffd.json"] == "unreadable: the file name is not valid UTF-8"
+
+
+def test_tidy_names_that_are_not_files_are_named(tmp_path: Path) -> None:
+    (tmp_path / "metrics.csv").mkdir()
+    (tmp_path / "losses.csv").write_text("run_id,step,loss\n")
+    (tmp_path / "runs.csv").symlink_to(tmp_path / "missing.csv")
+    frame = tidy_inventory_frame(str(tmp_path)).set_index("file_name")
+    assert frame.listing_problem["metrics.csv"] == "not_a_file: a directory, not a run file"
+    assert pd.isna(frame.listing_problem["losses.csv"])
+    assert frame.file_size_bytes["losses.csv"] == len("run_id,step,loss\n")
+    assert frame.listing_problem["runs.csv"].startswith("unreadable: a symbolic link")
+    assert "metrics.parquet" not in frame.index
 
 
 def test_permission_denied_is_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -81,6 +81,7 @@ EXPECTED = {
     "changing_late.json": "changed_during_build",
     "vanishing.json": "changed_during_build",
     "too_big_step.json": "invalid_step",
+    "metrics.csv": "not_a_file",  # a tidy-format name: a directory
 }
 
 
@@ -108,6 +109,7 @@ def write_good(folder: Path, plain: bool) -> None:
 
 def write_bad(folder: Path) -> None:
     (folder / "dir.json").mkdir()
+    (folder / "metrics.csv").mkdir()
     os.mkfifo(folder / "fifo.json")
     (folder / "dir_link.json").symlink_to(folder / "dir.json")
     (folder / "loop.json").symlink_to(folder / "loop.json")

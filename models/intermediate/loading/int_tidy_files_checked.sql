@@ -81,11 +81,19 @@ checked as (
         tidy_files.file_modified_at,
         file_columns.column_names,
         case
+            -- Not a regular readable file (a directory named metrics.csv, a dangling link).
+            when tidy_files.listing_problem is not null
+                then split_part(tidy_files.listing_problem, ':', 1)
             when tidy_files.file_size_bytes = 0 then 'empty_file'
             when not list_has_all(file_columns.column_names, required_columns.required_column_names)
                 then 'wrong_shape'
         end as file_problem,
         case
+            when tidy_files.listing_problem is not null
+                then
+                    trim(
+                        tidy_files.listing_problem[strpos(tidy_files.listing_problem, ':') + 1:]
+                    )
             when tidy_files.file_size_bytes = 0 then 'the file has no content'
             when not list_has_all(file_columns.column_names, required_columns.required_column_names)
                 then
