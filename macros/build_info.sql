@@ -11,7 +11,9 @@
         'simultaneous_rho_threshold', 'pattern_p_value_threshold', 'noise_relative_magnitude',
         'robust_jump_z_threshold', 'null_permutations', 'null_seed', 'validity_fixtures_path',
         'validity_metric', 'validity_tolerance', 'validity_min_recall',
-        'validity_max_false_positives_per_1000'
+        'validity_max_false_positives_per_1000', 'null_timing_window', 'loss_coupling_strata',
+        'false_discovery_rate', 'bootstrap_resamples', 'bootstrap_seed',
+        'validity_warmup_measurements', 'agreement_tolerance', 'agreement_shift_fractions'
     ]) }}
 {%- endmacro %}
 

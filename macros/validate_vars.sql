@@ -4,8 +4,9 @@
   value that is not a finite number (a string holding SQL, say) must never get that far.
 
   A rule is (kind, low, high, low_open, high_open):
-    kind  `number` (an integer or a decimal), `integer`, `text`, `boolean` or `choice`
-          (then `low` is the list of allowed words);
+    kind  `number` (an integer or a decimal), `integer`, `text`, `boolean`, `choice`
+          (then `low` is the list of allowed words) or `number_list` (a non-empty list of
+          numbers, each in the range);
     low / high  the range (none: unbounded); low_open / high_open  whether the end itself is
           excluded.
 -#}
@@ -40,6 +41,20 @@
         'only_differences': ('boolean', none, none, false, false),
         'top_n': ('integer', 1, none, false, false),
         'metric': ('text', none, none, false, false),
+        'project_version': ('text', none, none, false, false),
+        'null_timing_window': ('integer', 1, none, false, false),
+        'loss_coupling_strata': ('integer', 1, none, false, false),
+        'false_discovery_rate': ('number', 0, 1, true, true),
+        'bootstrap_resamples': ('integer', 1, none, false, false),
+        'bootstrap_seed': ('integer', 0, 4294967295, false, false),
+        'chart_max_rows': ('integer', 1, none, false, false),
+        'chart_rho_bin_width': ('number', 0, 2, true, false),
+        'chart_phase_bin_width': ('number', 0, 1, true, false),
+        'chart_depth_bins': ('integer', 1, none, false, false),
+        'chart_significance': ('number', 0, 1, true, true),
+        'validity_warmup_measurements': ('integer', 0, none, false, false),
+        'agreement_tolerance': ('integer', 0, none, false, false),
+        'agreement_shift_fractions': ('number_list', 0, 1, true, true),
     }) }}
 {%- endmacro %}
 
@@ -48,6 +63,8 @@
     {%- set kind, low, high, low_open, high_open = rule -%}
     {%- if kind == 'choice' -%}
         one of {{ low | join(', ') }}
+    {%- elif kind == 'number_list' -%}
+        a non-empty list of numbers, each in {{ '(' if low_open else '[' }}{{ low }}, {{ high }}{{ ')' if high_open else ']' }}
     {%- elif kind in ('text', 'boolean') -%}
         {{ 'a text' if kind == 'text' else 'true or false' }}
     {%- else -%}
@@ -64,6 +81,15 @@
     {%- set kind, low, high, low_open, high_open = rule -%}
     {%- if kind == 'choice' -%}
         {%- if value is not string or value not in low %}it is not one of the allowed words{% endif -%}
+    {%- elif kind == 'number_list' -%}
+        {%- if value is string or value is mapping or value is not iterable or value | length == 0 -%}
+            it is not a non-empty list
+        {%- else -%}
+            {%- for item in value -%}
+                {%- set item_problem = var_problem(item, ('number', low, high, low_open, high_open)) | trim -%}
+                {%- if item_problem %}item {{ loop.index }}: {{ item_problem }} {% endif -%}
+            {%- endfor -%}
+        {%- endif -%}
     {%- elif kind == 'text' -%}
         {%- if value is not string %}it is not a text{% elif value | length == 0 %}it is empty{% endif -%}
     {%- elif kind == 'boolean' -%}
