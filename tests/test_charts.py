@@ -47,7 +47,7 @@ SUMMARY_PAGES = {
     "validity.html",
 }
 ARCH_PAGES = SUMMARY_PAGES - {"index.html", "compare.html", "validity.html"}
-SPEC_PATTERN = re.compile(r"var spec = (.*);\n  var room = ", re.S)
+SPEC_PATTERN = re.compile(r"var spec = (.*);\n  // vega-embed keeps", re.S)
 # Channels whose title a reader sees (axes, legends, headers).
 TITLED_CHANNELS = ("x", "y", "color", "shape", "strokeDash", "size", "opacity", "row", "column")
 
