@@ -47,7 +47,7 @@ SUMMARY_PAGES = {
     "validity.html",
 }
 ARCH_PAGES = SUMMARY_PAGES - {"index.html", "compare.html", "validity.html"}
-SPEC_PATTERN = re.compile(r"var spec = (.*);\n  var room = ", re.S)
+SPEC_PATTERN = re.compile(r"var spec = (.*);\n  // vega-embed keeps", re.S)
 # Channels whose title a reader sees (axes, legends, headers).
 TITLED_CHANNELS = ("x", "y", "color", "shape", "strokeDash", "size", "opacity", "row", "column")
 
@@ -465,3 +465,23 @@ def test_compare_page_picks_runs_and_overlays_them(generated: dict[str, Any]) ->
     for name in data_names(spec):
         frame = dataset_frame(spec, name)
         assert len(frame) <= cd.MAX_ROWS and frame["run_id"].nunique() > 2
+
+
+def test_a_build_without_jumps_still_gets_every_page(warehouse: Path, tmp_path: Path) -> None:
+    """Short or flat runs can have no jump at all: the jump pages are drawn empty, with
+    every metric in the selector, instead of failing the whole chart step."""
+    copy = tmp_path / "no_jumps.duckdb"
+    shutil.copy(warehouse, copy)
+    with duckdb.connect(str(copy)) as connection:
+        for model in cd.MODEL_ORDER:
+            if "jump" in model:
+                connection.execute(f"delete from {model}")
+    paths = charts.generate_charts(copy, tmp_path / "out", progress=lambda _: None)
+    names = {path.name for path in paths}
+    assert {"jumps.html", "jump_types.html"} <= names
+    for page in ("jumps.html", "jump_types.html"):
+        spec = page_spec(tmp_path / "out" / page)
+        validate_jsonschema(spec, load_schema())
+        metric = next(p for p in spec["params"] if p["name"] == "metric")
+        with duckdb.connect(str(copy), read_only=True) as connection:
+            assert metric["bind"]["options"] == cd.metrics(connection)

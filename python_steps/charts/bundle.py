@@ -72,7 +72,8 @@ STATUS_SCRIPT = """
     });
   }
   var spec = __SPEC__;
-  var room = document.getElementById("vis").clientWidth;
+  // vega-embed keeps 38 px on the right for its actions menu
+  var room = Math.max(0, document.getElementById("vis").clientWidth - 40);
   var options = __OPTIONS__;
   options.logger = logger;
   // Draw at widths scaled to the window; if the drawing then overflows the window or
@@ -88,14 +89,22 @@ STATUS_SCRIPT = """
     var canvas = document.querySelector("#vis canvas");
     return canvas ? canvas.getBoundingClientRect().width : 0;
   }
-  function draw(factor, attempt) {
+  // The drawn width is (labels, legends) + factor * (views): after two drawings the
+  // secant through them gives the factor that fits the window.
+  function draw(factor, attempt, previous) {
     return vegaEmbed("#vis", room > 0 ? scaled(factor) : spec, options).then(function (result) {
       return result.view.runAsync().then(function (view) {
         var width = drawnWidth();
         var off = width > room || width < 0.85 * room;
-        if (room > 0 && width > 0 && off && attempt < 2) {
+        if (room > 0 && width > 0 && off && attempt < 3) {
+          var next = factor * 0.98 * room / width;
+          if (previous && previous.width !== width && previous.factor !== factor) {
+            var slope = (width - previous.width) / (factor - previous.factor);
+            if (slope > 0) { next = factor + (0.98 * room - width) / slope; }
+          }
           view.finalize();
-          return draw(Math.min(2.5, factor * 0.98 * room / width), attempt + 1);
+          next = Math.max(0.2, Math.min(2.5, next));
+          return draw(next, attempt + 1, {factor: factor, width: width});
         }
         return view;
       });

@@ -32,7 +32,7 @@ COORDINATION_FIGURES = {
 }
 COUPLING_FIGURES = {
     "loss_correlation": "loss coupling: observed",
-    "loss_drop_base_rate": "loss coupling: chance (loss-drop base rate)",
+    "loss_drop_base_rate": "loss coupling: chance (base rate)",
 }
 PERIOD_FIGURES = {
     "num_coordinated_periods": "coordinated periods: observed",

@@ -87,6 +87,11 @@ def read_optional(con: duckdb.DuckDBPyConnection, model: str) -> pd.DataFrame | 
     return read(con, model) if table_exists(con, model) else None
 
 
+def metrics(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every metric of the build (those with critical-period figures), sorted."""
+    return sorted(str(m) for m in read(con, "chart_headline")["metric"])
+
+
 def default_metric(metric_names: list[str], with_data: set[str] | None = None) -> str:
     """The metric a page shows first: the most preferred one (METRIC_PREFERENCE, then the
     others sorted) among those `with_data` (those the page's main chart can draw), or

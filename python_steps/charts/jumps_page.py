@@ -36,7 +36,8 @@ def jumps_page(con: duckdb.DuckDBPyConnection) -> Page:
     sample = cd.read(con, "chart_jump_sample")
     boxes = cd.read(con, "chart_jump_magnitude_boxes")
     families = families_of(counts)
-    metric = metric_param(sorted(counts["metric"].unique().tolist()))
+    # every metric, even one without jumps (its charts are then empty)
+    metric = metric_param(cd.metrics(con), set(counts["metric"]))
     arch = arch_selection()
     kind_color = alt.Color("jump_kind:N", title="jump", scale=JUMP_KIND_COLOR)
     per_arch = (

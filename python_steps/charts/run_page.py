@@ -108,7 +108,7 @@ def heatmap_chart(
             y=_layer_axis(),
             color=alt.Color(
                 "shade:Q",
-                title=["colour: value", "(0 = layer's min,", "1 = layer's max)"],
+                title=["relative: 0 = the layer's", "min, 1 = its max;", "else the metric value"],
                 scale=alt.Scale(scheme="viridis", zero=False),
                 legend=alt.Legend(format=".4~g", gradientLength=90),
             ),
