@@ -3,7 +3,9 @@
 One statistic for every test: over the velocity indices i = 0 .. n - 2 of a run and metric,
 the *coupled share* is the share of critical steps (steps where at least one layer is
 critical; each step counted once, layers without critical steps add nothing) at which the
-loss falls (u_i < 0). Its chance level and p-value are computed on the same steps:
+loss falls (u_i < 0). Ties of |v| at the percentile are broken (tie_aware_critical), so an
+integer metric's layers flag about the intended share too. Its chance level and p-value
+are computed on the same steps:
 
 - stratified (the test the marts use for q-values): training is cut into K equal strata of
   consecutive steps; within a stratum, which steps see the loss fall is taken as exchangeable.
@@ -29,7 +31,7 @@ import pandas as pd
 from scipy.stats import hypergeom, norm
 
 # Bump when the computation changes, so incremental builds recompute every run.
-LOSS_COUPLING_VERSION = "1"
+LOSS_COUPLING_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ LOSS_COUPLING_COLUMNS = [
     "n_loss_steps",
     "n_critical_steps",
     "n_critical_loss_drops",
+    "n_tie_flagged_layer_steps",
     "loss_coupled_share",
     "loss_coupling_local_chance",
     "loss_coupling_stratified_p_value",
@@ -128,22 +131,71 @@ LOSS_COUPLING_COLUMNS = [
 ]
 
 
-def loss_couplings(steps: pd.DataFrame, n_strata: int, seed: int) -> pd.DataFrame:
-    """One row per run and metric from one row per run, metric and velocity index.
+def tie_aware_critical(
+    speeds: np.ndarray, threshold: float, share: float, generator: np.random.Generator
+) -> np.ndarray:
+    """Critical flags of one layer that flag about `share` of its steps even with ties.
 
-    steps: run_id, metric, series_index, is_critical (any layer critical), is_loss_drop.
-    The tie-breaking uniforms are seeded by the seed, the run and the metric alone.
+    |v| > threshold is critical, as METHODS.md says. When many |v| tie at the threshold
+    (integer metrics: P90 of |v| is often exactly 1), the strict rule flags far fewer than
+    intended; then just enough of the tied steps, chosen at random (seeded), are flagged too
+    to reach round(share x steps). Without ties nothing changes.
+    """
+    flags = speeds > threshold
+    tied = np.flatnonzero(speeds == threshold)
+    needed = min(len(tied), max(0, round(share * len(speeds)) - int(flags.sum())))
+    if needed:
+        flags[generator.choice(tied, needed, replace=False)] = True
+    return flags
+
+
+def critical_steps_with_ties(
+    layer_steps: pd.DataFrame, share: float, seed: int, run_id: str, metric: str
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(series indices, any layer critical there, layer-steps added by ties) of one run and
+    metric. layer_steps: layer, series_index, speed (|v|), threshold, sorted by layer, index.
+    """
+    indices = np.sort(layer_steps["series_index"].unique())
+    any_critical = np.zeros(len(indices), dtype=bool)
+    added = 0
+    for layer, steps in layer_steps.groupby("layer", sort=True):
+        speeds = steps["speed"].to_numpy(dtype=np.float64)
+        threshold = float(steps["threshold"].iloc[0])
+        stream = zlib.crc32(f"{run_id}\x1f{metric}\x1f{layer}".encode())
+        flags = tie_aware_critical(
+            speeds, threshold, share, np.random.default_rng([seed, stream, 4])
+        )
+        added += int(flags.sum() - (speeds > threshold).sum())
+        positions = np.searchsorted(indices, steps["series_index"].to_numpy())
+        any_critical[positions[flags]] = True
+    return indices, any_critical, added
+
+
+def loss_couplings(
+    layer_steps: pd.DataFrame, n_strata: int, seed: int, critical_share: float
+) -> pd.DataFrame:
+    """One row per run and metric from one row per run, metric, layer and velocity index.
+
+    layer_steps: run_id, metric, layer, series_index, speed (|v|), threshold (the layer's
+    P90 of |v|), is_loss_drop. The p-values' tie-breaking uniforms and the tied steps chosen
+    are seeded by the seed, the run, the metric (and the layer) alone.
     """
     rows = []
-    ordered = steps.sort_values(["run_id", "metric", "series_index"], kind="stable")
+    ordered = layer_steps.sort_values(["run_id", "metric", "layer", "series_index"], kind="stable")
     for (run_id, metric), group in ordered.groupby(["run_id", "metric"], sort=True):
+        indices, critical, added = critical_steps_with_ties(
+            group, critical_share, seed, str(run_id), str(metric)
+        )
+        drops = (
+            group.drop_duplicates("series_index")
+            .set_index("series_index")
+            .loc[indices, "is_loss_drop"]
+            .to_numpy(dtype=bool)
+        )
         stream = zlib.crc32(f"{run_id}\x1f{metric}".encode())
         tie_breakers = np.random.default_rng([seed, stream, 3]).random(2)
         result = loss_coupling(
-            group["is_critical"].to_numpy(dtype=bool),
-            group["is_loss_drop"].to_numpy(dtype=bool),
-            n_strata,
-            (float(tie_breakers[0]), float(tie_breakers[1])),
+            critical, drops, n_strata, (float(tie_breakers[0]), float(tie_breakers[1]))
         )
         p_value = result.stratified_p_value
         rows.append(
@@ -153,6 +205,7 @@ def loss_couplings(steps: pd.DataFrame, n_strata: int, seed: int) -> pd.DataFram
                 "n_loss_steps": result.n_steps,
                 "n_critical_steps": result.n_critical_steps,
                 "n_critical_loss_drops": result.n_critical_loss_drops,
+                "n_tie_flagged_layer_steps": added,
                 "loss_coupled_share": result.coupled_share,
                 "loss_coupling_local_chance": result.local_chance_level,
                 "loss_coupling_stratified_p_value": p_value,
@@ -161,4 +214,4 @@ def loss_couplings(steps: pd.DataFrame, n_strata: int, seed: int) -> pd.DataFram
             }
         )
     frame = pd.DataFrame(rows, columns=LOSS_COUPLING_COLUMNS)
-    return frame.astype({column: "float64" for column in LOSS_COUPLING_COLUMNS[5:]})
+    return frame.astype({column: "float64" for column in LOSS_COUPLING_COLUMNS[6:]})

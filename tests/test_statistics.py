@@ -286,3 +286,47 @@ def test_corrected_jump_types_find_planted_groups_and_report_silhouette() -> Non
     medians = typed.groupby("jump_type")["phase"].median().sort_values().tolist()
     assert medians[0] < 0.1 and medians[1] > 0.7
     assert typed["silhouette"].notna().all()
+
+
+def test_ties_at_the_percentile_flag_the_intended_share() -> None:
+    from python_steps.loss_coupling import tie_aware_critical
+
+    # An integer metric: |v| is 0 at 300 steps, 1 at 95, 2 at 4. P90 = 1 and the strict
+    # rule flags only the 4 steps above it; with ties broken, 40 of 399 (10%).
+    speeds = np.array([0.0] * 300 + [1.0] * 95 + [2.0] * 4)
+    threshold = float(np.quantile(speeds, 0.9))
+    assert threshold == 1.0
+    flags = tie_aware_critical(speeds, threshold, 0.1, np.random.default_rng(0))
+    assert flags.sum() == 40
+    assert flags[speeds == 2.0].all() and not flags[speeds == 0.0].any()
+    # Continuous values: no ties, the strict rule unchanged.
+    continuous = np.random.default_rng(1).random(399)
+    cut = float(np.quantile(continuous, 0.9))
+    flags = tie_aware_critical(continuous, cut, 0.1, np.random.default_rng(0))
+    assert (flags == (continuous > cut)).all()
+
+
+def test_loss_couplings_use_the_tie_aware_union_of_layers() -> None:
+    from python_steps.loss_coupling import loss_couplings
+
+    rows = []
+    for layer in ("a", "b"):
+        for index in range(10):
+            rows.append(
+                {
+                    "run_id": "r",
+                    "metric": "m",
+                    "layer": layer,
+                    "series_index": index,
+                    # Layer a critical at 3 (strictly), layer b at 7.
+                    "speed": 5.0 if (layer, index) in {("a", 3), ("b", 7)} else 1.0,
+                    "threshold": 1.0 if layer == "a" else 2.0,
+                    "is_loss_drop": index in (3, 4),
+                }
+            )
+    result = loss_couplings(pd.DataFrame(rows), 1, 42, critical_share=0.1).iloc[0]
+    # Layer a's ties at 1.0 are not needed (1 of 10 flagged already); b has none at 2.0.
+    assert result["n_critical_steps"] == 2
+    assert result["n_critical_loss_drops"] == 1
+    assert result["n_tie_flagged_layer_steps"] == 0
+    assert result["loss_coupled_share"] == 0.5

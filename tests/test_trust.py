@@ -122,7 +122,7 @@ def test_loss_coupling_baseline_and_binomial_p_value(shared_corrected_warehouse:
     rows = query(
         shared_corrected_warehouse,
         "select loss_coupled_share, loss_drop_base_rate, loss_coupling_lift,"
-        " n_critical_union_loss_drops, n_critical_union_steps, loss_coupling_p_value"
+        " loss_coupling_drops, loss_coupling_steps, loss_coupling_p_value"
         " from critical_periods",
     )
     assert len(rows) == 220

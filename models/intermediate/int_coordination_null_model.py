@@ -11,7 +11,11 @@ from python_steps.null_model import NULL_MODEL_VERSION, NullModelSettings, null_
 
 def model(dbt, session):
     dbt.config(
-        materialized="incremental", unique_key="run_id", incremental_strategy="delete+insert"
+        materialized="incremental",
+        unique_key="run_id",
+        incremental_strategy="delete+insert",
+        # A changed column list needs `--full-refresh`: say so rather than fill NULLs.
+        on_schema_change="fail",
     )
     meta = dbt.config.get("meta")
     settings = NullModelSettings(

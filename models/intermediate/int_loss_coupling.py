@@ -1,6 +1,6 @@
 """Loss coupling per analysed run and metric: coupled share, local chance level, p-values.
 
-Incremental by run like the null model: only runs whose version (the step coordination's
+Incremental by run like the null model: only runs whose version (the flagged series'
 version, the settings and this step's code) is new are recomputed.
 """
 
@@ -11,19 +11,24 @@ from python_steps.loss_coupling import LOSS_COUPLING_VERSION, loss_couplings
 
 def model(dbt, session):
     dbt.config(
-        materialized="incremental", unique_key="run_id", incremental_strategy="delete+insert"
+        materialized="incremental",
+        unique_key="run_id",
+        incremental_strategy="delete+insert",
+        # A changed column list needs `--full-refresh`: say so rather than fill NULLs.
+        on_schema_change="fail",
     )
     meta = dbt.config.get("meta")
     n_strata = int(meta["loss_coupling_strata"])
     seed = int(meta["null_seed"])
-    # The one import of per-step data: critical layers and the loss's move at each step.
-    steps = dbt.ref("int_step_coordination")
-    versions = steps.query(
-        "coordination_steps",
+    percentile = float(meta["critical_percentile"])
+    # The one import of per-step data: each layer's velocities and the loss's move.
+    layer_series = dbt.ref("int_layer_series_flagged")
+    versions = layer_series.query(
+        "flagged_series",
         "select run_id, any_value(run_version) as upstream_version"
-        " from coordination_steps group by run_id",
+        " from flagged_series group by run_id",
     ).df()
-    fingerprint = f"{n_strata}|{seed}|{LOSS_COUPLING_VERSION}"
+    fingerprint = f"{n_strata}|{seed}|{percentile}|{LOSS_COUPLING_VERSION}"
     versions["run_version"] = [
         hashlib.md5(f"{version}|{fingerprint}".encode()).hexdigest()
         for version in versions["upstream_version"]
@@ -37,14 +42,16 @@ def model(dbt, session):
         ]
         versions = versions[is_new]
     session.register("changed_runs", versions[["run_id"]])
-    per_step = steps.query(
-        "coordination_steps",
-        "select coordination_steps.run_id, metric, series_index,"
-        "   n_critical_layers > 0 as is_critical, loss_velocity < 0 as is_loss_drop"
-        " from coordination_steps"
-        " semi join changed_runs on coordination_steps.run_id = changed_runs.run_id"
-        " where loss_velocity is not null",
+    layer_steps = layer_series.query(
+        "flagged_series",
+        "select flagged_series.run_id, metric, layer, series_index,"
+        "   abs(velocity) as speed, loss_velocity < 0 as is_loss_drop,"
+        f"  quantile_cont(abs(velocity), {percentile})"
+        "     over (partition by flagged_series.run_id, metric, layer) as threshold"
+        " from flagged_series"
+        " semi join changed_runs on flagged_series.run_id = changed_runs.run_id"
+        " where velocity is not null",
     ).df()
     session.unregister("changed_runs")
-    result = loss_couplings(per_step, n_strata, seed)
+    result = loss_couplings(layer_steps, n_strata, seed, critical_share=1.0 - percentile)
     return result.merge(versions[["run_id", "run_version"]], on="run_id")

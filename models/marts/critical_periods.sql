@@ -131,11 +131,14 @@ with_baselines as (
         null_model.coordinated_periods_timing_z,
         -- One statistic for the loss coupling: the share of critical steps (any layer
         -- critical) where the loss falls; every chance level and p-value below is on it.
+        loss_coupling.n_critical_steps as loss_coupling_steps,
+        loss_coupling.n_critical_loss_drops as loss_coupling_drops,
+        loss_coupling.n_tie_flagged_layer_steps as loss_coupling_tie_flagged_layer_steps,
         loss_coupling.loss_coupled_share,
         loss_coupling.loss_coupled_share - observed.loss_drop_base_rate as loss_coupling_lift,
         {{ binomial_upper_tail(
-            'observed.n_critical_union_loss_drops',
-            'observed.n_critical_union_steps',
+            'loss_coupling.n_critical_loss_drops',
+            'loss_coupling.n_critical_steps',
             'observed.loss_drop_base_rate'
         ) }} as loss_coupling_p_value,
         loss_coupling.loss_coupling_local_chance,
