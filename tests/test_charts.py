@@ -405,12 +405,19 @@ def test_jump_types_are_named_with_their_own_palette(generated: dict[str, Any]) 
     assert names.str.match(r"(early|mid|late), ").all()
 
 
-def test_validity_page_colours_valid_green_and_draws_thresholds(
+def test_validity_page_colours_passing_green_and_draws_thresholds_and_curves(
     generated: dict[str, Any],
 ) -> None:
     spec = page_spec(generated["out"] / "validity.html")
     text = json.dumps(spec)
-    assert '"domain": ["valid", "not valid"], "range": ["#2ca02c", "#d62728"]' in text
+    assert (
+        '"domain": ["finds", "quiet", "misses", "noisy"], '
+        '"range": ["#2ca02c", "#98df8a", "#d62728", "#ff9896"]'
+    ) in text
+    # The detector curves (recall against effect size, ROC) are drawn above the bars.
+    assert "vconcat" in spec
+    html_text = (generated["out"] / "validity.html").read_text()
+    assert "finds steps from" in html_text or "finds no planted step" in html_text
     dashes = [
         u["encoding"]["strokeDash"] for u in unit_specs(spec) if "strokeDash" in u["encoding"]
     ]

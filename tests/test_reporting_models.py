@@ -518,7 +518,7 @@ def test_detector_validity_carries_the_thresholds(con: duckdb.DuckDBPyConnection
     assert len(data) == mart(con, "select count(*) as n from detector_validity")["n"][0]
     assert (data["min_recall"] == 0.9).all()
     assert (data["max_false_positives_per_1000"] == 5).all()
-    assert set(data["verdict"]) <= {"valid", "not valid"}
+    assert set(data["verdict"]) <= {"finds", "misses", "quiet", "noisy"}
 
 
 def test_rebuilding_the_chart_models_gives_the_same_bits(

@@ -46,7 +46,9 @@ def page_jobs(con: duckdb.DuckDBPyConnection, max_run_pages: int) -> list[PageJo
     ]
     validity = cd.read_optional(con, "chart_detector_validity")
     if validity is not None and not validity.empty:
-        summary.append(("validity.html", lambda: validity_page(validity)))
+        curves = cd.read_optional(con, "rpt_detector_curves")
+        verdicts = cd.read_optional(con, "detector_verdicts")
+        summary.append(("validity.html", lambda: validity_page(validity, curves, verdicts)))
     else:
         print("no chart_detector_validity model in this warehouse: skipping validity.html")
     summary_paths = [path for path, _ in summary]

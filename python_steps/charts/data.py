@@ -42,8 +42,13 @@ MODEL_ORDER = {
     "chart_headline": "metric",
     "chart_build_overview": "n_runs",
 }
-# Optional: the validity page is written only when the build has this model.
-OPTIONAL_MODELS = {"chart_detector_validity": "detector, fixture"}
+# Optional: the validity page is written only when the build has chart_detector_validity;
+# its curves and headline when it has the other two.
+OPTIONAL_MODELS = {
+    "chart_detector_validity": "detector, fixture",
+    "rpt_detector_curves": "curve, detector, event_kind, x, threshold",
+    "detector_verdicts": "detector, event_kind, effect_size",
+}
 
 # The metric a page shows first, in order of preference: participation_ratio moves by
 # whole units in every run; stable_rank only carries floating-point noise.

@@ -1,7 +1,6 @@
-"""validity.html: how well each detector recovers planted events, against the thresholds
-a valid detector must meet (valid in green, not valid in red).
-
-The issue-12 detector curves (python_steps.detector_curves_chart) are wired in at merge."""
+"""validity.html: how well each detector recovers planted events of each effect size, how
+often it fires on realistic noise, and its ROC (python_steps.detector_curves_chart), above
+the per-fixture results against the thresholds (passing in green, failing in red)."""
 
 from __future__ import annotations
 
@@ -10,8 +9,14 @@ import pandas as pd
 
 from python_steps.charts.datasets import Datasets
 from python_steps.charts.render import Page, legend_entry
+from python_steps.detector_curves_chart import detector_curves_chart, verdicts_html
 
-VERDICT_COLOR = alt.Scale(domain=["valid", "not valid"], range=["#2ca02c", "#d62728"])
+# detector_validity's verdicts: on a fixture with planted events a detector `finds` or
+# `misses` them; on a null fixture it stays `quiet` or is `noisy`.
+VERDICT_COLOR = alt.Scale(
+    domain=["finds", "quiet", "misses", "noisy"],
+    range=["#2ca02c", "#98df8a", "#d62728", "#ff9896"],
+)
 PANELS = (
     (
         "recall",
@@ -30,8 +35,13 @@ PANELS = (
 )
 
 
-def validity_page(data: pd.DataFrame) -> Page:
-    """chart_detector_validity: per detector and fixture, recall and false positives."""
+def validity_page(
+    data: pd.DataFrame,
+    curves: pd.DataFrame | None = None,
+    verdicts: pd.DataFrame | None = None,
+) -> Page:
+    """chart_detector_validity: per detector and fixture, recall and false positives;
+    rpt_detector_curves and detector_verdicts (when given): the curves and the headline."""
     ds = Datasets()
     tooltip = [
         alt.Tooltip("detector:N", title="detector"),
@@ -77,15 +87,26 @@ def validity_page(data: pd.DataFrame) -> Page:
             )
             .resolve_scale(y="independent")
         )
-    chart = alt.hconcat(*panels)
+    chart: alt.TopLevelMixin = alt.hconcat(*panels)
+    if curves is not None and not curves.empty:
+        chart = alt.vconcat(detector_curves_chart(curves), chart)
+    headline = (
+        "<p>What each detector finds (planted steps), at its false-positive rate on a "
+        "realistic null fixture not used for calibration:</p>" + verdicts_html(verdicts)
+        if verdicts is not None and not verdicts.empty
+        else ""
+    )
     return Page(
         path="validity.html",
         title="detector validity",
-        intro_html=(
-            "<p>Each detector run on fixtures with planted events (and on null fixtures "
-            "with none): the share of planted events it finds and how many it reports that "
-            "were not planted. A detector is <b>valid</b> (green) only when it meets both "
-            "thresholds (the dashed lines) on every fixture.</p>"
+        intro_html=headline
+        + (
+            "<p>Each detector run on fixtures with the real runs' noise and planted events "
+            "of several sizes (in velocity standard deviations), and on null fixtures with "
+            "none. Top: recall above what chance gives, against the event size, and the "
+            "ROC over each detector's threshold. Bottom: per fixture, the share of planted "
+            "events found and the false positives, against the thresholds (dashed lines); "
+            "green bars pass.</p>"
         ),
         spec=ds.spec(chart),
     )
