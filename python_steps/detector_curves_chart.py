@@ -117,16 +117,19 @@ def detector_curves_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
             .mark_rule(strokeDash=[4, 4], color="gray")
             .encode(x="x:Q", tooltip=alt.Tooltip("rule:N", title="threshold"))
         )
-        panels.append(
-            alt.layer(roc_lines, budget_rule, recall_rule).properties(
-                title=f"ROC over each detector's threshold ({ROC_EFFECT_SIZE}-SD steps)",
-                width=260,
-                height=200,
-            )
+        roc_panel = alt.layer(roc_lines, budget_rule, recall_rule).properties(
+            title=f"ROC over each detector's threshold ({ROC_EFFECT_SIZE}-SD steps)",
+            width=260,
+            height=200,
         )
-    if not panels:
+    else:
+        roc_panel = None
+    if not panels and roc_panel is None:
         raise ValueError("rpt_detector_curves frame has no curve to draw")
-    return alt.hconcat(*panels).resolve_scale(color="shared")
+    # The recall panels side by side, the ROC below them: the page fits a laptop's width.
+    rows = [alt.hconcat(*panels)] if panels else []
+    rows += [roc_panel] if roc_panel is not None else []
+    return alt.vconcat(*rows).resolve_scale(color="shared")
 
 
 def verdicts_html(verdicts: pd.DataFrame) -> str:

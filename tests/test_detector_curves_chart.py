@@ -24,16 +24,22 @@ def synthetic_frame() -> pd.DataFrame:
     return frame.assign(min_recall=0.9, max_false_positives_per_1000=5.0)
 
 
+def panels_of(spec: dict) -> list[dict]:
+    """The chart's panels: the recall row's panels, then the ROC below it."""
+    recall_row, roc = spec["vconcat"]
+    return [*recall_row["hconcat"], roc]
+
+
 def layers_of(spec: dict) -> list[dict]:
     found = []
-    for panel in spec["hconcat"]:
+    for panel in panels_of(spec):
         found += panel.get("layer", [panel])
     return found
 
 
 def test_chart_draws_every_detector_and_both_thresholds() -> None:
     spec = detector_curves_chart(synthetic_frame()).to_dict()
-    assert len(spec["hconcat"]) == 2 + 1  # steps, bursts, ROC
+    assert len(panels_of(spec)) == 2 + 1  # steps, bursts, ROC
     layers = layers_of(spec)
     lines = [layer for layer in layers if layer["mark"]["type"] == "line"]
     assert len(lines) == 3

@@ -14,6 +14,7 @@ final as (
         n_planted,
         n_detected,
         recall,
+        chance_corrected_recall,
         false_positives,
         false_positives_per_1000,
         is_passed,

@@ -19,9 +19,9 @@ VERDICT_COLOR = alt.Scale(
 )
 PANELS = (
     (
-        "recall",
+        "chance_corrected_recall",
         "min_recall",
-        "recall (share of planted events found)",
+        "recall above chance (chance-corrected share of planted events found)",
         "recall",
         "needs at least (min recall)",
     ),
@@ -50,6 +50,7 @@ def validity_page(
         alt.Tooltip("n_planted:Q", title="events planted"),
         alt.Tooltip("n_detected:Q", title="planted events found"),
         alt.Tooltip("recall:Q", title="recall", format=".3f"),
+        alt.Tooltip("chance_corrected_recall:Q", title="recall above chance", format=".3f"),
         alt.Tooltip("false_positives:Q", title="false positives"),
         alt.Tooltip("false_positives_per_1000:Q", title="false positives per 1,000", format=".2f"),
         alt.Tooltip("is_passed:N", title="passes this fixture"),
@@ -89,7 +90,8 @@ def validity_page(
         )
     chart: alt.TopLevelMixin = alt.hconcat(*panels)
     if curves is not None and not curves.empty:
-        chart = alt.vconcat(detector_curves_chart(curves), chart)
+        # Each part keeps its own colours: detectors above, verdicts below.
+        chart = alt.vconcat(detector_curves_chart(curves), chart).resolve_scale(color="independent")
     headline = (
         "<p>What each detector finds (planted steps), at its false-positive rate on a "
         "realistic null fixture not used for calibration:</p>" + verdicts_html(verdicts)
