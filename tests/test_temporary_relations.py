@@ -43,10 +43,45 @@ def test_builds_leave_no_temporary_relation(runs: Path, tmp_path: Path) -> None:
     write_json(runs / "run_added.json", synthetic_run(499))
     try:
         run_dbt(work, runs)  # incremental: delete+insert through temporary tables
+        parsed_before = row_marks(work / "warehouse.duckdb")
         run_dbt(work, runs, dbt_vars={"jump_z_threshold": 2.5})
+        parsed_after = row_marks(work / "warehouse.duckdb")
     finally:
         (runs / "run_added.json").unlink()
     assert leftover_relations(work / "warehouse.duckdb") == []
+    # Parse once, analyse many times: the threshold change re-analysed every run from the
+    # parsed values and re-read or re-inserted none of them (a row deleted and inserted
+    # again gets a new rowid).
+    for table in PARSED_TABLES:
+        assert parsed_after[table] == parsed_before[table], table
+    analysed_before, analysed_after = (
+        parsed["int_layer_dynamics"] for parsed in (parsed_before, parsed_after)
+    )
+    assert analysed_before.isdisjoint(analysed_after)
+
+
+PARSED_TABLES = (
+    "int_ndt_documents_parsed",
+    "int_ndt_layer_entries",
+    "int_metric_values_unnested",
+    "int_measurements_unnested",
+    "int_measurements_validated",
+    "int_layer_series",
+    "int_run_series",
+)
+
+
+def row_marks(warehouse: Path) -> dict[str, object]:
+    """Rows and highest rowid of each parsed table (a row inserted again gets a higher
+    rowid), and the run versions of int_layer_dynamics (they include the settings)."""
+    marks: dict[str, object] = {
+        table: query(warehouse, f"select count(*), max(rowid) from {table}")[0]
+        for table in PARSED_TABLES
+    }
+    marks["int_layer_dynamics"] = set(
+        query(warehouse, "select distinct run_id, run_version from int_layer_dynamics")
+    )
+    return marks
 
 
 def test_a_killed_build_leaves_none_behind_the_next_build(runs: Path, tmp_path: Path) -> None:
