@@ -14,15 +14,9 @@
 -#}
 
 {% macro analysis_settings() -%}
-    {#- Every var that changes an analysed figure; part of each run's version. -#}
-    {%- set names = [
-        'analysis_mode', 'min_measurements', 'stabilization_window', 'stabilization_fraction',
-        'jump_z_threshold', 'critical_percentile', 'coordinated_threshold',
-        'strong_coordination_threshold', 'strong_loss_correlation_threshold',
-        'noise_relative_magnitude', 'null_permutations', 'null_seed',
-        'robust_jump_z_threshold'
-    ] -%}
-    {%- for name in names %}{{ name }}={{ var(name) }};{% endfor -%}
+    {#- Every var that can change an analysed figure (analysis_var_names(), the list that
+        build_info records); part of each run's version. -#}
+    {%- for name in analysis_var_names() %}{{ name }}={{ var(name) }};{% endfor -%}
 {%- endmacro %}
 
 {% macro derived_run_version(upstream_version, with_settings=true) -%}

@@ -357,11 +357,15 @@ def test_full_scan_tests_run_only_when_selected(incremental_and_full: tuple[Path
         if node["resource_type"] == "test" and "integrity" in node["tags"]
     }
     assert len(integrity) >= 4
-    # A plain `dbt build` (the refresh above) skips them: selectors.yml's default selector.
     plain_build = run_results(work_dir)
     assert any(unique_id.startswith("model.") for unique_id in plain_build)
-    assert not integrity & plain_build
-    # Selected, they run, and pass on the incrementally built tables.
-    run_dbt(work_dir, runs, command="test", extra_args=["--select", "tag:integrity"])
-    ran = {unique_id for unique_id in run_results(work_dir) if unique_id.startswith("test.")}
-    assert ran == integrity
+    # Selected (selectors.yml `full_scans`, as `make test` does), they run and pass on the
+    # incrementally built tables: the integrity-tagged tests and every test of the largest
+    # tables, e.g. the grain of metric_values.
+    run_dbt(work_dir, runs, command="test", extra_args=["--selector", "full_scans"])
+    full_scans = {unique_id for unique_id in run_results(work_dir) if unique_id.startswith("test.")}
+    assert integrity <= full_scans
+    assert any("unique_combination_of_columns_metric_values" in test for test in full_scans)
+    # A plain `dbt build` (the refresh above) ran none of them: the default selector.
+    assert not full_scans & plain_build
+    assert any(unique_id.startswith("test.") for unique_id in plain_build)

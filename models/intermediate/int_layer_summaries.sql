@@ -22,30 +22,36 @@ changed_layers as (
     {{- only_new_run_versions('layer_dynamics') }}
 ),
 
-summaries as (
+layer_runs as (
     select
-        changed_layers.run_id,
-        {{ derived_run_version('changed_layers.run_version') }} as run_version,
-        changed_layers.is_validity_fixture,
-        changed_layers.metric,
-        changed_layers.layer,
-        changed_layers.layer_position,
-        changed_layers.n_measurements,
-        changed_layers.stabilization_index,
-        run_series.steps[changed_layers.stabilization_index + 1] as stabilization_step,
-        run_series.measurement_indices[changed_layers.stabilization_index + 1]
-            as stabilization_measurement_index,
-        len(changed_layers.critical_indices) as n_critical_steps,
-        len(changed_layers.transition_indices) as n_transitions,
-        len(list_filter(
-            changed_layers.critical_indices, lambda i: run_series.loss_velocities[i + 1] < 0
-        )) as n_critical_loss_drops,
-        len(run_series.loss_velocities) as n_loss_steps,
-        len(list_filter(run_series.loss_velocities, lambda loss_velocity: loss_velocity < 0))
-            as n_loss_drops,
-        len(changed_layers.jump_indices) as n_jumps
+        changed_layers.*,
+        run_series.steps,
+        run_series.measurement_indices,
+        run_series.loss_velocities
     from changed_layers
     inner join run_series on changed_layers.run_id = run_series.run_id
+),
+
+summaries as (
+    select
+        run_id,
+        {{ derived_run_version('run_version') }} as run_version,
+        is_validity_fixture,
+        metric,
+        layer,
+        layer_position,
+        n_measurements,
+        stabilization_index,
+        steps[stabilization_index + 1] as stabilization_step,
+        measurement_indices[stabilization_index + 1] as stabilization_measurement_index,
+        len(critical_indices) as n_critical_steps,
+        len(transition_indices) as n_transitions,
+        len(list_filter(critical_indices, lambda i: loss_velocities[i + 1] < 0))
+            as n_critical_loss_drops,
+        len(loss_velocities) as n_loss_steps,
+        len(list_filter(loss_velocities, lambda loss_velocity: loss_velocity < 0)) as n_loss_drops,
+        len(jump_indices) as n_jumps
+    from layer_runs
 ),
 
 with_fractions as (

@@ -3,6 +3,7 @@
         materialized='incremental',
         unique_key='run_id',
         incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
         post_hook="{{ delete_removed_runs('int_run_documents_loadable') }}",
     )
 }}
@@ -42,7 +43,8 @@ run_shapes as (
         -- The parentheses count distinct (layer, metric) pairs.
         count(distinct (layer, metric)) filter (where metric is not null)  -- noqa: ST08, LT01, LT06
             as n_expected_values,
-        count(distinct layer) as n_layers
+        count(distinct layer) as n_layers,
+        count(distinct metric) as n_metrics
     from changed_values
     group by run_id
 ),
@@ -60,6 +62,10 @@ ordered as (
     select
         changed_measurements.*,
         run_shapes.n_expected_values,
+        -- The run's layers and metric keys (int_runs_validated reads them here, not from the
+        -- values table).
+        run_shapes.n_layers,
+        run_shapes.n_metrics,
         coalesce(value_counts.n_valid_values, 0) as n_valid_values,
         -- Steps must strictly increase in file order.
         changed_measurements.step <= max(changed_measurements.step) over (

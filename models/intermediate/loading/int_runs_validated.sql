@@ -17,18 +17,11 @@ measurement_summary as (
             as has_step_order_problem,
         max(n_expected_values) as n_layer_metric_pairs,
         max(step) as last_step,
+        max(n_layers) as n_layers,
+        max(n_metrics) as n_metrics,
         -- Changes whenever the file or the loading SQL changes; analyses key on it.
         any_value(run_version) as run_version
     from measurements
-    group by run_id
-),
-
-layer_counts as (
-    select
-        run_id,
-        count(distinct layer) as n_layers,
-        count(distinct metric) as n_metrics
-    from {{ ref('int_metric_values_unnested') }}
     group by run_id
 ),
 
@@ -50,12 +43,11 @@ runs as (
         documents.elapsed_time_seconds,
         coalesce(measurement_summary.n_measurements, 0) as n_measurements,
         coalesce(measurement_summary.n_complete_measurements, 0) as n_complete_measurements,
-        coalesce(layer_counts.n_layers, 0) as n_layers,
-        coalesce(layer_counts.n_metrics, 0) as n_metrics,
+        coalesce(measurement_summary.n_layers, 0) as n_layers,
+        coalesce(measurement_summary.n_metrics, 0) as n_metrics,
         coalesce(measurement_summary.has_step_order_problem, false) as has_step_order_problem
     from documents
     left join measurement_summary on documents.run_id = measurement_summary.run_id
-    left join layer_counts on documents.run_id = layer_counts.run_id
 ),
 
 flagged as (
