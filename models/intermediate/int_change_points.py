@@ -36,13 +36,19 @@ def model(dbt, session):
             "keeps the calibration null fixtures within validity_max_false_positives_per_1000"
         )
     penalty = float(calibration["penalty"].iloc[0])
-    # The one import of per-step data.
+    # The one import of per-step data (read for the changed runs only). Versions come from
+    # the one-row-per-series table, so a build with nothing changed never expands the
+    # per-step view.
     layer_series = dbt.ref("int_layer_series_flagged")
-    runs = layer_series.aggregate(
-        "run_id, any_value(run_version) as upstream_version,"
-        " bool_or(is_validity_fixture) as is_validity_fixture",
-        "run_id",
-    ).df()
+    runs = (
+        dbt.ref("int_layer_dynamics")
+        .aggregate(
+            "run_id, any_value(run_version) as upstream_version,"
+            " bool_or(is_validity_fixture) as is_validity_fixture",
+            "run_id",
+        )
+        .df()
+    )
     runs["run_version"] = [run_version(v, penalty) for v in runs["upstream_version"]]
     if dbt.is_incremental:
         # Runs that are gone are deleted here; changed runs are replaced (delete+insert).

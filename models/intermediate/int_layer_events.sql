@@ -1,8 +1,13 @@
 -- One row per event of a real run's layer series by each agreement detector (z > 2 jumps,
--- robust jumps, change points), with the series length for shifting.
+-- robust jumps, change points), with the series length for shifting. The jump flags are
+-- read from int_layer_dynamics's sparse index lists, never from the per-step view.
 
-with layer_series as (
-    select * from {{ ref('int_layer_series_flagged') }}
+with layer_dynamics as (
+    select * from {{ ref('int_layer_dynamics') }}
+),
+
+run_series as (
+    select * from {{ ref('int_run_series') }}
 ),
 
 change_points as (
@@ -10,18 +15,16 @@ change_points as (
 ),
 
 real_series as (
-    select * from layer_series
-    where not is_validity_fixture
-),
-
-series_lengths as (
-    -- Velocities per layer series: events are shifted circularly over them.
-    select distinct
+    select
         run_id,
         metric,
         layer,
+        jump_indices,
+        robust_jump_indices,
+        -- Velocities per layer series: events are shifted circularly over them.
         n_measurements - 1 as n_velocities
-    from real_series
+    from layer_dynamics
+    where not is_validity_fixture
 ),
 
 flag_events as (
@@ -30,36 +33,30 @@ flag_events as (
         run_id,
         metric,
         layer,
-        series_index
+        unnest(jump_indices) as series_index
     from real_series
-    where is_jump
     union all
     select
         'robust_jump_z' as detector,
         run_id,
         metric,
         layer,
-        series_index
+        unnest(robust_jump_indices) as series_index
     from real_series
-    where is_robust_jump
-
 ),
 
 change_point_events as (
-    -- Change points are located by measurement_index: map them to the series index.
+    -- Change points are located by measurement_index: map them to the series index
+    -- (measurement_indices[i + 1] is series index i).
     select
         'change_point' as detector,
         change_points.run_id,
         change_points.metric,
         change_points.layer,
-        real_series.series_index
+        list_position(run_series.measurement_indices, change_points.measurement_index) - 1
+            as series_index
     from change_points
-    inner join real_series
-        on
-            change_points.run_id = real_series.run_id
-            and change_points.metric = real_series.metric
-            and change_points.layer = real_series.layer
-            and change_points.measurement_index = real_series.measurement_index
+    inner join run_series on change_points.run_id = run_series.run_id
     where not change_points.is_validity_fixture and change_points.measurement_index is not null
 ),
 
@@ -72,13 +69,13 @@ events as (
 sized as (
     select
         events.*,
-        series_lengths.n_velocities
+        real_series.n_velocities
     from events
-    inner join series_lengths
+    inner join real_series
         on
-            events.run_id = series_lengths.run_id
-            and events.metric = series_lengths.metric
-            and events.layer = series_lengths.layer
+            events.run_id = real_series.run_id
+            and events.metric = real_series.metric
+            and events.layer = real_series.layer
 )
 
 select * from sized

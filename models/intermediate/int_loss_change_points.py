@@ -11,18 +11,20 @@ def model(dbt, session):
     if len(calibration) != 1:
         raise ValueError("int_change_point_calibration has no calibrated penalty")
     penalty = float(calibration["penalty"].iloc[0])
-    # The one import of per-step data: the loss velocity along each run's analysed series.
-    layer_series = dbt.ref("int_layer_series_flagged")
-    losses = (
-        layer_series.filter("not is_validity_fixture")
-        .aggregate(
-            "run_id, series_index, any_value(measurement_index) as measurement_index,"
-            " any_value(step) as step, any_value(loss_velocity) as velocity,"
-            " any_value(n_measurements) - 1 as n_velocities",
-            "run_id, series_index",
-        )
-        .df()
+    # The loss velocity along each real run's analysed series, from the one-row-per-run
+    # lists (series index i is list element i + 1).
+    analysed_runs = (
+        dbt.ref("int_layer_dynamics").filter("not is_validity_fixture").project("run_id")
     )
+    run_series = dbt.ref("int_run_series")
+    losses = run_series.query(
+        "run_series",
+        "select run_id, unnest(range(n_measurements)) as series_index,"
+        " unnest(measurement_indices) as measurement_index, unnest(steps) as step,"
+        " unnest(loss_velocities) as velocity, n_measurements - 1 as n_velocities"
+        " from run_series"
+        f" where run_id in (select run_id from ({analysed_runs.sql_query()}))",
+    ).df()
     losses["metric"] = "loss"
     losses["layer"] = "loss"
     points = detect(losses, penalty)

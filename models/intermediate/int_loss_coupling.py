@@ -21,13 +21,15 @@ def model(dbt, session):
     n_strata = int(meta["loss_coupling_strata"])
     seed = int(meta["null_seed"])
     percentile = float(meta["critical_percentile"])
-    # The one import of per-step data: each layer's velocities and the loss's move.
+    # The one import of per-step data: each layer's velocities and the loss's move (read
+    # for the changed runs only). Versions come from the one-row-per-series table, so a
+    # build with nothing changed never expands the per-step view.
     layer_series = dbt.ref("int_layer_series_flagged")
-    versions = layer_series.query(
-        "flagged_series",
-        "select run_id, any_value(run_version) as upstream_version"
-        " from flagged_series group by run_id",
-    ).df()
+    versions = (
+        dbt.ref("int_layer_dynamics")
+        .aggregate("run_id, any_value(run_version) as upstream_version", "run_id")
+        .df()
+    )
     fingerprint = f"{n_strata}|{seed}|{percentile}|{LOSS_COUPLING_VERSION}"
     versions["run_version"] = [
         hashlib.md5(f"{version}|{fingerprint}".encode()).hexdigest()
