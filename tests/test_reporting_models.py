@@ -509,6 +509,17 @@ def test_headline_figures(con: duckdb.DuckDBPyConnection) -> None:
     )
     for patterns in figures.patterns.values():
         assert sum(patterns.values()) == figures.n_runs
+    # "Beyond chance" counts are q-values of the timing-preserving and stratified tests.
+    beyond = mart(
+        con,
+        "select metric,"
+        " count(*) filter (where max_coordination_timing_q_value < 0.05) as n_coordination,"
+        " count(*) filter (where loss_coupling_stratified_q_value < 0.05) as n_coupling"
+        " from critical_periods group by metric",
+    ).set_index("metric")
+    counted = figures.metrics.set_index("metric")
+    assert (counted["n_coordination_beyond_chance"] == beyond["n_coordination"]).all()
+    assert (counted["n_coupling_beyond_chance"] == beyond["n_coupling"]).all()
     issues = mart(con, "select count(*) as n from load_issues")["n"][0]
     assert figures.n_load_issues == issues
 

@@ -1,6 +1,7 @@
 -- One row per metric: the headline figures index.html states in sentences (jumps, strong
 -- runs, coordination and loss coupling beside their chance levels, and how many runs
--- are beyond chance at the chart_significance level).
+-- are beyond chance: Benjamini-Hochberg q-values below chart_significance, from the
+-- timing-preserving coordination null and the stratified loss-coupling test).
 
 with critical_periods as (
     select * from {{ ref('critical_periods') }}
@@ -28,13 +29,17 @@ run_figures as (
         avg(mean_coordination order by run_id) as mean_coordination,
         avg(max_coordination order by run_id) as mean_max_coordination,
         avg(max_coordination_null_mean order by run_id) as mean_max_coordination_null,
+        avg(max_coordination_timing_excess order by run_id)
+            as mean_max_coordination_timing_excess,
         avg(loss_correlation order by run_id) as mean_loss_correlation,
         avg(loss_drop_base_rate order by run_id) as mean_loss_drop_base_rate,
+        avg(loss_coupled_share order by run_id) as mean_loss_coupled_share,
+        avg(loss_coupling_local_chance order by run_id) as mean_loss_coupling_local_chance,
         count(*) filter (
-            where max_coordination_p_value < {{ var('chart_significance') }}
+            where max_coordination_timing_q_value < {{ var('chart_significance') }}
         ) as n_coordination_beyond_chance,
         count(*) filter (
-            where loss_coupling_p_value < {{ var('chart_significance') }}
+            where loss_coupling_stratified_q_value < {{ var('chart_significance') }}
         ) as n_coupling_beyond_chance
     from critical_periods
     group by metric
@@ -51,8 +56,11 @@ final as (
         run_figures.mean_coordination,
         run_figures.mean_max_coordination,
         run_figures.mean_max_coordination_null,
+        run_figures.mean_max_coordination_timing_excess,
         run_figures.mean_loss_correlation,
         run_figures.mean_loss_drop_base_rate,
+        run_figures.mean_loss_coupled_share,
+        run_figures.mean_loss_coupling_local_chance,
         run_figures.n_coordination_beyond_chance,
         run_figures.n_coupling_beyond_chance,
         {{ var('chart_significance') }} as significance

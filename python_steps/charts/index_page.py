@@ -66,15 +66,17 @@ def metric_sentence(m: pd.Series, n_runs: int, significance: str) -> str:
         if n_jumps > n_real:
             jumps += f" (plus {n_jumps - n_real:,} flagged as noise)"
     coordination = (
-        f"mean peak coordination {m['mean_max_coordination']:.3f} against "
-        f"{m['mean_max_coordination_null']:.3f} by chance "
-        f"({int(m['n_coordination_beyond_chance'])} of {n_runs} runs beyond chance, "
-        f"p &lt; {significance})"
+        f"mean peak coordination {m['mean_max_coordination']:.3f}, "
+        f"{m['mean_max_coordination_timing_excess']:+.3f} above its timing-preserving chance "
+        f"level ({m['mean_max_coordination_null']:.3f} under the circular null; "
+        f"{int(m['n_coordination_beyond_chance'])} of {n_runs} runs beyond chance, "
+        f"q &lt; {significance})"
     )
     coupling = (
-        f"mean loss coupling {m['mean_loss_correlation']:.3f} against a chance base rate of "
-        f"{m['mean_loss_drop_base_rate']:.3f} ({int(m['n_coupling_beyond_chance'])} of "
-        f"{n_runs} runs beyond chance)"
+        f"the loss falls at {m['mean_loss_coupled_share']:.3f} of critical steps against "
+        f"{m['mean_loss_coupling_local_chance']:.3f} by local chance "
+        f"({int(m['n_coupling_beyond_chance'])} of {n_runs} runs beyond chance, "
+        f"q &lt; {significance})"
     )
     return (
         f"<li><b>{html.escape(metric_label(str(m['metric'])))}</b>: {jumps}; {coordination}; "
