@@ -22,7 +22,7 @@ DBT_BUILD_ARGS := --selector make_run
 # dbt's anonymous usage statistics cost seconds per command on a closed network.
 export DO_NOT_TRACK := 1
 
-.PHONY: run install demo build export check-export charts test lint bench clean
+.PHONY: run install demo build export check-export charts check-charts test lint bench clean
 
 run: build export charts
 
@@ -51,6 +51,10 @@ check-export: $(INSTALLED)
 
 charts: $(INSTALLED)
 	$(PYTHON) -m python_steps.charts --warehouse "$(WAREHOUSE_PATH)" --out "$(CHARTS_DIR)" $(CHARTS_ARGS)
+
+# Exit 1 (one line) when charts/ does not show the warehouse's current build.
+check-charts: $(INSTALLED)
+	$(PYTHON) -m python_steps.charts --warehouse "$(WAREHOUSE_PATH)" --out "$(CHARTS_DIR)" --check
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check python_steps layer_dynamics models tests benchmarks

@@ -65,11 +65,14 @@ from typing import Any
 import duckdb
 
 from python_steps.warehouse import (
+    BUILD_RECORD_FILE,
     WarehouseUnavailable,
+    check_folder_current,
     describe_build,
     exit_on_unavailable,
     open_warehouse,
     read_build_info,
+    write_build_record,
 )
 
 Row = dict[str, Any]
@@ -79,7 +82,7 @@ JUMPS_FILE = "all_jumps_detailed.csv"
 JUMP_SUMMARY_FILE = "jump_characterization_summary.json"
 CRITICAL_FILE = "critical_periods_detailed.csv"
 CRITICAL_SUMMARY_FILE = "critical_periods_summary.json"
-BUILD_INFO_FILE = "build_info.json"
+BUILD_INFO_FILE = BUILD_RECORD_FILE
 EXPORT_FILES = (
     CONVERGENCE_FILE,
     JUMPS_FILE,
@@ -115,8 +118,7 @@ def model_sql(model: str, order_by: str) -> str:
 
 CONVERGENCE_SQL = model_sql("export_convergence_summary", "metric, experiment_name")
 JUMPS_SQL = (
-    "select * from main.export_jumps_detailed "
-    "order by metric, experiment, layer, measurement_index"
+    "select * from main.export_jumps_detailed order by metric, experiment, layer, measurement_index"
 )
 JUMP_TOTALS_SQL = model_sql("export_jump_summary_by_metric", "metric")
 JUMP_EXPERIMENTS_SQL = model_sql("export_jump_summary_by_run", "metric, experiment")
@@ -307,18 +309,6 @@ def write_csv(path: Path, columns: Sequence[str], rows: list[Row]) -> None:
         )
 
 
-def build_record(info: Row, counts: dict[str, int]) -> Row:
-    """build_info.json: the build the files show, and the files."""
-    return {
-        "build": {key: value for key, value in info.items() if key != "settings_json"},
-        "files": counts,
-        "provenance": (
-            "Every file in this folder shows this build; the CSV files also carry its "
-            "build_id in a column."
-        ),
-    }
-
-
 # --------------------------------------------------------------------------------------
 # Exporting and checking
 # --------------------------------------------------------------------------------------
@@ -371,34 +361,19 @@ def export_all(warehouse: Path, out_dir: Path) -> dict[str, int]:
         CRITICAL_FILE: len(critical),
         CRITICAL_SUMMARY_FILE: len(critical_summary),
     }
-    write_json(out_dir / BUILD_INFO_FILE, build_record(info, counts))
+    write_build_record(
+        out_dir,
+        info,
+        {"files": counts},
+        "Every file in this folder shows this build; the CSV files also carry its build_id "
+        "in a column.",
+    )
     return counts
-
-
-def exported_build(out_dir: Path) -> Row | None:
-    """The build recorded in `out_dir`/build_info.json, or None when there is none."""
-    path = out_dir / BUILD_INFO_FILE
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))["build"]
 
 
 def check_current(warehouse: Path, out_dir: Path) -> str:
     """One line saying the exports show the warehouse's build; WarehouseUnavailable if not."""
-    with open_warehouse(warehouse, ("build_info",)) as connection:
-        info = read_build_info(connection)
-    exported = exported_build(out_dir)
-    if exported is None:
-        raise WarehouseUnavailable(
-            f"No exports in {out_dir} (no {BUILD_INFO_FILE}): run `make export`."
-        )
-    if exported["build_id"] != info["build_id"]:
-        raise WarehouseUnavailable(
-            f"The exports in {out_dir} show build {exported['build_id']} of "
-            f"{exported['runs_path']} ({exported['analysis_mode']} mode); the warehouse now "
-            f"holds the newer {describe_build(info)}: run `make export`."
-        )
-    return f"The exports in {out_dir} show the warehouse's {describe_build(info)}."
+    return check_folder_current(warehouse, out_dir, "exports", "make export")
 
 
 WHAT_IS_COUNTED = {

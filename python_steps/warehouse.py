@@ -103,6 +103,51 @@ def exit_on_unavailable(main: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+BUILD_RECORD_FILE = "build_info.json"
+
+
+def write_build_record(
+    out_dir: Path, info: dict[str, Any], contents: dict[str, Any], provenance: str
+) -> None:
+    """`out_dir`/build_info.json: the build a folder of outputs (exports, charts) shows,
+    what the folder holds (`contents`, e.g. {"files": ...}) and a sentence saying so."""
+    record = {
+        "build": {key: value for key, value in info.items() if key != "settings_json"},
+        **contents,
+        "provenance": provenance,
+    }
+    (out_dir / BUILD_RECORD_FILE).write_text(
+        json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+
+
+def recorded_build(out_dir: Path) -> dict[str, Any] | None:
+    """The build recorded in `out_dir`/build_info.json, or None when there is none."""
+    path = out_dir / BUILD_RECORD_FILE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))["build"]
+
+
+def check_folder_current(warehouse: Path, out_dir: Path, what: str, remake: str) -> str:
+    """One line saying the `what` in `out_dir` show the warehouse's build;
+    WarehouseUnavailable (one line, naming `remake`) when they do not."""
+    with open_warehouse(warehouse, ("build_info",)) as connection:
+        info = read_build_info(connection)
+    shown = recorded_build(out_dir)
+    if shown is None:
+        raise WarehouseUnavailable(
+            f"No {what} in {out_dir} (no {BUILD_RECORD_FILE}): run `{remake}`."
+        )
+    if shown["build_id"] != info["build_id"]:
+        raise WarehouseUnavailable(
+            f"The {what} in {out_dir} show build {shown['build_id']} of "
+            f"{shown['runs_path']} ({shown['analysis_mode']} mode); the warehouse now "
+            f"holds the newer {describe_build(info)}: run `{remake}`."
+        )
+    return f"The {what} in {out_dir} show the warehouse's {describe_build(info)}."
+
+
 def _check_built(con: duckdb.DuckDBPyConnection, path: Path, required: tuple[str, ...]) -> None:
     present = {
         row[0]
@@ -134,9 +179,7 @@ def _lock_holder(message: str) -> str:
     if marker not in message:
         return ""
     digits = "".join(
-        character
-        for character in message.split(marker, 1)[1].split()[0]
-        if character.isdigit()
+        character for character in message.split(marker, 1)[1].split()[0] if character.isdigit()
     )
     return f" (PID {digits})" if digits else ""
 

@@ -26,7 +26,14 @@ from python_steps.charts.run_data import RunData, load_run_data, select_run_page
 from python_steps.charts.run_page import RunPageTemplate, run_page, run_page_template
 from python_steps.charts.runs_page import runs_overview_page
 from python_steps.charts.validity_page import validity_page
-from python_steps.warehouse import WarehouseUnavailable, open_warehouse, read_build_info
+from python_steps.warehouse import (
+    BUILD_RECORD_FILE,
+    WarehouseUnavailable,
+    check_folder_current,
+    open_warehouse,
+    read_build_info,
+    write_build_record,
+)
 
 
 def page_jobs(con: duckdb.DuckDBPyConnection, max_run_pages: int) -> list[PageJob]:
@@ -91,14 +98,23 @@ def generate_charts(
                 "rebuild it with `make run` (a build that selected only some models leaves "
                 "them out)."
             )
-        note = build_note(read_build_info(con))
+        info = read_build_info(con)
+        note = build_note(info)
         out_dir.mkdir(parents=True, exist_ok=True)
+        # The old record goes first: a folder caught half-written names no build.
+        (out_dir / BUILD_RECORD_FILE).unlink(missing_ok=True)
         bundle = vega_bundle()
         written: list[Path] = []
         jobs = page_jobs(con, max_run_pages)
         for k, job in enumerate(jobs, start=1):
             progress(f"page {k} of {len(jobs)}: {job.path}")
             written.append(write_page(job.build(), out_dir, bundle, png, svg, note))
+    write_build_record(
+        out_dir,
+        info,
+        {"pages": [str(path.relative_to(out_dir)) for path in written]},
+        "Every page in this folder shows this build (each names it under its title).",
+    )
     return written
 
 
@@ -124,9 +140,17 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_MAX_RUN_PAGES,
         help="write a page for at most this many runs (best Phase 2 candidates first)",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when the pages in --out do not show the warehouse's build",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
+        if args.check:
+            print(check_folder_current(args.warehouse, args.out, "charts", "make charts"))
+            return 0
         paths = generate_charts(
             args.warehouse,
             args.out,
