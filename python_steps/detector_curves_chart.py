@@ -74,7 +74,7 @@ def detector_curves_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
             alt.Chart(rows)
             .mark_line(point=True)
             .encode(
-                x=alt.X("x:Q", title=f"planted {label}: effect size (velocity SDs)"),
+                x=alt.X("x:Q", title="effect size (velocity SDs)"),
                 y=alt.Y("y:Q", title="chance-corrected recall", scale=alt.Scale(domain=[-0.5, 1])),
                 color=color,
                 tooltip=[
@@ -86,7 +86,7 @@ def detector_curves_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
         )
         panels.append(
             alt.layer(lines, recall_rule).properties(
-                title=f"Recall of {label} by size", width=220, height=200
+                title=f"Recall of {label} by size", width=160, height=180
             )
         )
 
@@ -98,7 +98,7 @@ def detector_curves_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
             .encode(
                 x=alt.X(
                     "x:Q",
-                    title="false positives per 1,000 (holdout realistic noise)",
+                    title="false positives per 1,000",
                     scale=alt.Scale(type="symlog"),
                 ),
                 y=alt.Y("y:Q", title=f"recall of {ROC_EFFECT_SIZE}-SD steps"),

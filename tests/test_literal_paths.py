@@ -103,6 +103,8 @@ def test_every_odd_name_loads_with_its_name(builds: dict[str, Any]) -> None:
 
 
 # The null model's permutations are seeded by the run id (by design): renamed runs differ.
+# Figures drawn from streams seeded by the run id (null models, randomized tie-breaking of
+# p-values and of critical steps tied at the percentile): another name, other draws.
 RUN_ID_SEEDED_COLUMNS = (
     "max_coordination_null_mean",
     "max_coordination_excess",
@@ -110,6 +112,28 @@ RUN_ID_SEEDED_COLUMNS = (
     "coordinated_periods_null_mean",
     "coordinated_periods_excess",
     "coordinated_periods_p_value",
+    "max_coordination_timing_null_mean",
+    "max_coordination_timing_excess",
+    "max_coordination_timing_p_value",
+    "max_coordination_timing_z",
+    "coordinated_periods_timing_null_mean",
+    "coordinated_periods_timing_excess",
+    "coordinated_periods_timing_p_value",
+    "coordinated_periods_timing_z",
+    "n_critical_union_steps",
+    "n_critical_union_loss_drops",
+    "loss_coupling_steps",
+    "loss_coupling_drops",
+    "loss_coupling_tie_flagged_layer_steps",
+    "loss_coupled_share",
+    "loss_coupling_lift",
+    "loss_coupling_p_value",
+    "loss_coupling_local_chance",
+    "loss_coupling_excess",
+    "loss_coupling_stratified_p_value",
+    "loss_coupling_stratified_z",
+    "loss_coupling_circular_p_value",
+    "is_strong",
 )
 
 

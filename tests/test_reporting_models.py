@@ -518,8 +518,8 @@ def test_headline_figures(con: duckdb.DuckDBPyConnection) -> None:
         " from critical_periods group by metric",
     ).set_index("metric")
     counted = figures.metrics.set_index("metric")
-    assert (counted["n_coordination_beyond_chance"] == beyond["n_coordination"]).all()
-    assert (counted["n_coupling_beyond_chance"] == beyond["n_coupling"]).all()
+    assert counted["n_coordination_beyond_chance"].to_dict() == beyond["n_coordination"].to_dict()
+    assert counted["n_coupling_beyond_chance"].to_dict() == beyond["n_coupling"].to_dict()
     issues = mart(con, "select count(*) as n from load_issues")["n"][0]
     assert figures.n_load_issues == issues
 

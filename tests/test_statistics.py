@@ -171,6 +171,7 @@ def test_convergence_pattern_is_undetermined_when_no_p_can_reach_the_threshold()
                 "layer": [f"l{i}" for i in range(len(indices))],
                 "layer_position": range(len(indices)),
                 "stabilization_index": indices,
+                "stabilization_status": "stabilized",
             }
         )
 

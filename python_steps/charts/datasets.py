@@ -129,5 +129,32 @@ class Datasets:
         from python_steps.charts.render import themed
 
         spec = themed(chart.to_dict(validate=False))
-        spec.setdefault("datasets", {}).update(self.values)
+        datasets = spec.setdefault("datasets", {})
+        datasets.update(self.values)
+        _records_as_csv(spec, datasets)
         return spec
+
+
+def _records_as_csv(spec: Any, datasets: dict[str, Any]) -> None:
+    """Datasets a chart built from frames of its own (Altair embeds them as JSON records)
+    become CSV text like every other dataset, and their references get the CSV format."""
+    records = {name: rows for name, rows in datasets.items() if isinstance(rows, list)}
+    parses: dict[str, dict[str, str]] = {}
+    for name, rows in records.items():
+        frame = pd.DataFrame.from_records(rows)
+        parses[name] = csv_parse(frame)
+        datasets[name] = to_csv(frame, parses[name])
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and data.get("name") in parses and "format" not in data:
+                data["format"] = {"type": "csv", "parse": parses[data["name"]]}
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    if parses:
+        visit(spec)

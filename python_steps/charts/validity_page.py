@@ -21,7 +21,7 @@ PANELS = (
     (
         "chance_corrected_recall",
         "min_recall",
-        "recall above chance (chance-corrected share of planted events found)",
+        "recall above chance",
         "recall",
         "needs at least (min recall)",
     ),
@@ -90,8 +90,10 @@ def validity_page(
         )
     chart: alt.TopLevelMixin = alt.hconcat(*panels)
     if curves is not None and not curves.empty:
-        # Each part keeps its own colours: detectors above, verdicts below.
-        chart = alt.vconcat(detector_curves_chart(curves), chart).resolve_scale(color="independent")
+        # The curves (recall by effect size, ROC) say what the per-fixture bars say, per
+        # event size and chance-corrected: with them the page draws the curves alone (the
+        # bars' rows stay in chart_detector_validity), which keeps it within the window.
+        chart = detector_curves_chart(curves)
     headline = (
         "<p>What each detector finds (planted steps), at its false-positive rate on a "
         "realistic null fixture not used for calibration:</p>" + verdicts_html(verdicts)
@@ -105,10 +107,10 @@ def validity_page(
         + (
             "<p>Each detector run on fixtures with the real runs' noise and planted events "
             "of several sizes (in velocity standard deviations), and on null fixtures with "
-            "none. Top: recall above what chance gives, against the event size, and the "
-            "ROC over each detector's threshold. Bottom: per fixture, the share of planted "
-            "events found and the false positives, against the thresholds (dashed lines); "
-            "green bars pass.</p>"
+            "none: recall above what chance gives against the event size, and the ROC over "
+            "each detector's threshold, with the thresholds a detector must meet (dashed "
+            "lines). Without the curves (an older build), per fixture: the share of planted "
+            "events found and the false positives; green bars pass.</p>"
         ),
         spec=ds.spec(chart),
     )
