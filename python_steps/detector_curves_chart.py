@@ -86,7 +86,7 @@ def detector_curves_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
         )
         panels.append(
             alt.layer(lines, recall_rule).properties(
-                title=f"Recall of {label} by size", width=160, height=180
+                title=f"Recall of {label} by size", width=160, height=180, name=f"recall_{kind}"
             )
         )
 
@@ -119,6 +119,7 @@ def detector_curves_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
         )
         roc_panel = alt.layer(roc_lines, budget_rule, recall_rule).properties(
             title=f"ROC over each detector's threshold ({ROC_EFFECT_SIZE}-SD steps)",
+            name="roc",
             width=260,
             height=200,
         )

@@ -52,7 +52,7 @@ MAIN_MARKS = {
     "critical_periods.html": ["critical_counts", "coordination_vs_coupling"],
     "architectures.html": ["arch_bars"],
     "index.html": ["jump_totals"],
-    "validity.html": ["recall", "false_positives"],
+    "validity.html": ["recall_step", "roc"],
     "compare.html": ["compare_values", "compare_coordination"],
 }
 RUN_MARKS = ["heatmap", "jumps", "stabilization_status", "coordination", "loss"]
