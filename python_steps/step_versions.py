@@ -13,8 +13,6 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-import pandas as pd
-
 FINGERPRINT_COLUMN = "input_fingerprint"
 
 
@@ -40,6 +38,8 @@ def stored_fingerprints(session: Any, this: object, is_incremental: bool) -> set
     return {row[0] for row in rows}
 
 
-def unchanged_result(session: Any, this: object) -> pd.DataFrame:
-    """No rows, with the table's columns: delete+insert then leaves the table as it is."""
-    return session.execute(f"select * from {this} limit 0").df()
+def unchanged_result(session: Any, this: object) -> Any:
+    """No rows, with the table's columns and types: delete+insert then leaves the table as
+    it is. A relation, not a DataFrame: an empty DataFrame's text columns have no type, and
+    an incremental model with ``on_schema_change="fail"`` would refuse them."""
+    return session.sql(f"select * from {this} limit 0")

@@ -54,5 +54,12 @@ def test_stored_fingerprints_and_the_unchanged_result(con) -> None:
     assert stored_fingerprints(con, "typed", is_incremental=False) == set()
     assert stored_fingerprints(con, "typed", is_incremental=True) == {"abc"}
     empty = unchanged_result(con, "typed")
-    assert empty.empty
     assert list(empty.columns) == [*COLUMNS, FINGERPRINT_COLUMN]
+    # Typed as the table even without rows (an empty DataFrame's text columns are NULL-typed,
+    # which an incremental model with on_schema_change="fail" refuses).
+    con.register("unchanged", empty)
+    assert con.execute("select count(*) from unchanged").fetchone() == (0,)
+    assert (
+        con.execute("select column_name, column_type from (describe unchanged)").fetchall()
+        == con.execute("select column_name, column_type from (describe typed)").fetchall()
+    )

@@ -7,6 +7,7 @@ version, the settings and this step's code) is new are recomputed.
 import hashlib
 
 from python_steps.null_model import NULL_MODEL_VERSION, NullModelSettings, null_models
+from python_steps.step_versions import unchanged_result
 
 
 def model(dbt, session):
@@ -48,6 +49,9 @@ def model(dbt, session):
             for run_id, version in zip(shapes["run_id"], shapes["run_version"], strict=True)
         ]
         shapes = shapes[is_new]
+        if shapes.empty:
+            # Nothing changed: no rows, typed as the table (an empty frame has no types).
+            return unchanged_result(session, dbt.this)
     changed_runs = shapes[["run_id"]].drop_duplicates()
     session.register("changed_runs", changed_runs)
     cells = (

@@ -7,6 +7,7 @@ version, the settings and this step's code) is new are recomputed.
 import hashlib
 
 from python_steps.loss_coupling import LOSS_COUPLING_VERSION, loss_couplings
+from python_steps.step_versions import unchanged_result
 
 
 def model(dbt, session):
@@ -43,6 +44,9 @@ def model(dbt, session):
             for run_id, version in zip(versions["run_id"], versions["run_version"], strict=True)
         ]
         versions = versions[is_new]
+        if versions.empty:
+            # Nothing changed: no rows, typed as the table (an empty frame has no types).
+            return unchanged_result(session, dbt.this)
     session.register("changed_runs", versions[["run_id"]])
     layer_steps = layer_series.query(
         "flagged_series",

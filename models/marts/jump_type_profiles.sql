@@ -11,6 +11,9 @@ jump_types as (
 
 typed_jumps as (
     select
+        jumps.run_id,
+        jumps.layer,
+        jumps.measurement_index,
         jumps.metric,
         jumps.jump_type,
         jumps.phase,
@@ -37,7 +40,8 @@ profiles as (
         any_value(n_types) as n_types,
         count(*) as n_jumps,
         any_value(metric_silhouette) as metric_silhouette,
-        avg(silhouette) as silhouette,
+        -- In a fixed order: a float sum's last bits depend on the order of its terms.
+        avg(silhouette order by run_id, layer, measurement_index) as silhouette,
         count(silhouette) as n_silhouette_jumps,
         median(phase) as median_phase,
         median(magnitude) as median_magnitude,
