@@ -35,9 +35,7 @@ def table_fingerprints(warehouse: Path) -> dict[str, tuple[int, int]]:
         }
 
 
-def test_second_build_with_nothing_changed_changes_nothing(
-    tmp_path: Path, demo_runs: Path
-) -> None:
+def test_second_build_with_nothing_changed_changes_nothing(tmp_path: Path, demo_runs: Path) -> None:
     work = tmp_path / "dbt"
     warehouse = build_warehouse(work, demo_runs)
     before = table_fingerprints(warehouse)
@@ -48,3 +46,38 @@ def test_second_build_with_nothing_changed_changes_nothing(
     changed = sorted(table for table in before if after.get(table) != before[table])
     assert changed == []
     assert set(after) == set(before)
+
+
+# Cross-run steps skipped when their input fingerprint is unchanged: a value planted in their
+# table survives a build with nothing changed (recomputing would overwrite it). The planted
+# values keep the data tests passing: (column, amount added, least planted value).
+SKIPPED_STEPS = {
+    "int_convergence_order": ("n_layers", 1_000, 1_000),
+    "int_change_point_grid": ("measurement_index", 1_000_000, 1_000_000),
+    "int_jump_types": ("jump_type", 1_000, 1_000),
+    "int_coordination_null_model": ("n_permutations", 1_000_000, 1_000_000),
+    "int_loss_coupling": ("n_loss_steps", 1_000_000, 1_000_000),
+}
+
+
+def test_unchanged_steps_are_not_recomputed(tmp_path: Path, demo_runs: Path) -> None:
+    work = tmp_path / "dbt"
+    warehouse = build_warehouse(work, demo_runs)
+    with duckdb.connect(str(warehouse)) as con:
+        for table, (column, added, _) in SKIPPED_STEPS.items():
+            con.execute(f"update {table} set {column} = {column} + {added}")
+    run_dbt(work, demo_runs)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table, (column, _, least) in SKIPPED_STEPS.items():
+            total, kept = con.execute(
+                f"select count(*), count(*) filter ({column} >= {least}) from {table}"
+            ).fetchone()
+            assert total > 0, table
+            assert kept == total, f"{table} was recomputed with nothing changed"
+    # A changed setting recomputes the step whose input it changes.
+    run_dbt(work, demo_runs, dbt_vars={"pattern_rho_threshold": 0.31})
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kept = con.execute(
+            "select count(*) filter (n_layers >= 1000) from int_convergence_order"
+        ).fetchone()[0]
+    assert kept == 0
