@@ -340,6 +340,32 @@ def test_incremental_build_equals_full_refresh(incremental_and_full: tuple[Path,
     assert issues == [("bad.json", "wrong_shape")]
 
 
+# Chart data kept per run through bookkeeping.model_run_versions (macros/run_versions.sql).
+PER_RUN_CHART_TABLES = (
+    "chart_run_heatmap",
+    "chart_run_loss",
+    "chart_run_coordination",
+    "chart_run_jumps",
+    "chart_run_comparison",
+)
+
+
+def test_incremental_chart_tables_equal_full_refresh(
+    incremental_and_full: tuple[Path, Path],
+) -> None:
+    incremental, full = incremental_and_full
+    for table in PER_RUN_CHART_TABLES:
+        left, right = fetch(incremental, table), fetch(full, table)
+        assert len(left) > 0, table
+        assert_same_rows(left, right, label=table)
+    # The bookkeeping holds one version per current run and table, as a full refresh does.
+    recorded_sql = (
+        "select model_name, run_id, run_version from bookkeeping.model_run_versions order by all"
+    )
+    assert query(incremental, recorded_sql) == query(full, recorded_sql)
+    assert {row[0] for row in query(incremental, recorded_sql)} >= set(PER_RUN_CHART_TABLES)
+
+
 def run_results(work_dir: Path) -> set[str]:
     """The nodes the last dbt command in work_dir ran."""
     results = json.loads((work_dir / "target" / "run_results.json").read_text())

@@ -1,14 +1,33 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='run_id',
+        incremental_strategy='delete+insert',
+        post_hook="{{ record_run_versions('int_layer_dynamics', ['chart_runs']) }}",
+    )
+}}
 -- One row per analysed run, metric and step bin: the metric's mean over the run's layers
 -- and the run's coordination, for overlaying a few runs on one step axis. Every run gets
 -- at most floor(chart_max_rows / analysed runs) bins per metric, so each metric's chart
 -- embeds at most chart_max_rows rows whichever runs a reader picks.
+-- Incremental by run: only runs whose version changed are recomputed (macros/run_versions.sql).
 
-with metric_values as (
+with run_versions as (
+    {{ current_run_versions('int_layer_dynamics', ['chart_runs']) }}
+),
+
+changed_runs as (
+    {{ changed_runs('run_versions') }}
+),
+
+metric_values as (
     select * from {{ ref('metric_values') }}
+    semi join changed_runs on metric_values.run_id = changed_runs.run_id
 ),
 
 step_coordination as (
     select * from {{ ref('step_coordination') }}
+    semi join changed_runs on step_coordination.run_id = changed_runs.run_id
 ),
 
 runs as (

@@ -1,9 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='run_id',
+        incremental_strategy='delete+insert',
+        post_hook="{{ record_run_versions('int_layer_dynamics') }}",
+    )
+}}
 -- One row per run, metric and step bin: the coordination timeline, binned when a run has
 -- more than chart_max_rows measurements over all its metrics. A bin keeps the largest
 -- coordination (peaks matter) and the mean.
+-- Incremental by run: only runs whose version changed are recomputed (macros/run_versions.sql).
 
-with step_coordination as (
+with run_versions as (
+    {{ current_run_versions('int_layer_dynamics') }}
+),
+
+changed_runs as (
+    {{ changed_runs('run_versions') }}
+),
+
+step_coordination as (
     select * from {{ ref('step_coordination') }}
+    semi join changed_runs on step_coordination.run_id = changed_runs.run_id
 ),
 
 bin_widths as (

@@ -1,11 +1,31 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='run_id',
+        incremental_strategy='delete+insert',
+        post_hook="{{ record_run_versions('int_runs_validated', with_settings=false, version_columns=['run_version', 'is_analyzed']) }}",
+    )
+}}
 -- One row per run, metric, layer and step bin: the layer's metric value over a bin of
 -- consecutive measurements. Each run gets floor(chart_max_rows / (layers x metrics)) bins,
 -- so one run page never embeds more than chart_max_rows cells. A cell spans
 -- [step_start, step_end): to the first step of the next bin (the last bin ends one
 -- measurement interval after its last step).
+-- Incremental by run: only runs whose version changed are recomputed (macros/run_versions.sql).
 
-with metric_values as (
+with run_versions as (
+    {{ current_run_versions(
+        'int_runs_validated', with_settings=false, version_columns=['run_version', 'is_analyzed']
+    ) }}
+),
+
+changed_runs as (
+    {{ changed_runs('run_versions') }}
+),
+
+metric_values as (
     select * from {{ ref('metric_values') }}
+    semi join changed_runs on metric_values.run_id = changed_runs.run_id
 ),
 
 runs as (

@@ -1,9 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='run_id',
+        incremental_strategy='delete+insert',
+        post_hook="{{ record_run_versions('int_layer_dynamics', ['int_jump_types']) }}",
+    )
+}}
 -- One row per jump a run page marks (run, metric, layer, measurement): every jump not
 -- flagged as numerical noise, at most chart_max_rows per run over all metrics (the
 -- largest first when a run has more).
+-- Incremental by run: only runs whose version changed are recomputed (macros/run_versions.sql).
 
-with jumps as (
+with run_versions as (
+    {{ current_run_versions('int_layer_dynamics', ['int_jump_types']) }}
+),
+
+changed_runs as (
+    {{ changed_runs('run_versions') }}
+),
+
+jumps as (
     select * from {{ ref('jumps') }}
+    semi join changed_runs on jumps.run_id = changed_runs.run_id
 ),
 
 ranked as (

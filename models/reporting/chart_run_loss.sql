@@ -1,8 +1,28 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='run_id',
+        incremental_strategy='delete+insert',
+        post_hook="{{ record_run_versions('int_runs_validated', with_settings=false, version_columns=['run_version', 'is_analyzed']) }}",
+    )
+}}
 -- One row per run and step bin: the training loss (the mean per bin when a run has more
 -- than chart_max_rows measurements).
+-- Incremental by run: only runs whose version changed are recomputed (macros/run_versions.sql).
 
-with losses as (
+with run_versions as (
+    {{ current_run_versions(
+        'int_runs_validated', with_settings=false, version_columns=['run_version', 'is_analyzed']
+    ) }}
+),
+
+changed_runs as (
+    {{ changed_runs('run_versions') }}
+),
+
+losses as (
     select * from {{ ref('losses') }}
+    semi join changed_runs on losses.run_id = changed_runs.run_id
 ),
 
 bin_widths as (
