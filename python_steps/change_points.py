@@ -13,6 +13,7 @@ segment) is reported at measurement_index b; its size is the mean velocity of th
 segment minus that of the previous one (metric units per measurement).
 """
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -33,9 +34,9 @@ class ChangePoint:
     size: float
 
 
-def robust_scale(v: np.ndarray) -> float:
+def robust_scale(v: np.ndarray, median: float | None = None) -> float:
     """1.4826 MAD of v about its median, or 1.2533 mean absolute deviation if the MAD is 0."""
-    deviations = np.abs(v - np.median(v))
+    deviations = np.abs(v - (np.median(v) if median is None else median))
     mad = 1.4826 * float(np.median(deviations))
     return mad if mad > 0 else 1.2533 * float(np.mean(deviations))
 
@@ -45,10 +46,11 @@ def standardized(v: np.ndarray) -> np.ndarray | None:
     v = np.asarray(v, dtype=float)
     if len(v) < 2 * MIN_SIZE or not np.all(np.isfinite(v)):
         return None
-    scale = robust_scale(v)
+    median = np.median(v)
+    scale = robust_scale(v, median)
     if not scale > 0:
         return None
-    return (v - np.median(v)) / scale
+    return (v - median) / scale
 
 
 def breakpoints(signal: np.ndarray, penalties: Sequence[float]) -> list[list[int]]:
@@ -66,16 +68,31 @@ def change_points(v: np.ndarray, penalty: float) -> list[ChangePoint]:
         return []
     bkps = breakpoints(signal, [penalty])[0]
     bounds = [0, *bkps, len(v)]
-    return [
-        ChangePoint(b, float(v[b : bounds[k + 2]].mean() - v[bounds[k] : b].mean()))
-        for k, b in enumerate(bkps)
-    ]
+    # Each segment's mean once (every inner segment is "new" once and "previous" once).
+    means = [float(v[start:end].mean()) for start, end in itertools.pairwise(bounds)]
+    return [ChangePoint(b, means[k + 1] - means[k]) for k, b in enumerate(bkps)]
 
 
-def layer_velocities(frame: pd.DataFrame) -> Iterable[tuple[tuple, pd.DataFrame]]:
-    """(run_id, metric, layer), velocities in series order (the last, NULL, dropped)."""
+def layer_arrays(
+    frame: pd.DataFrame,
+) -> Iterable[tuple[tuple[str, str, str], np.ndarray, np.ndarray, np.ndarray]]:
+    """Each layer series in order: (run_id, metric, layer), measurement indices, steps and
+    velocities (the last, NULL, dropped). Cut from sorted arrays (a pandas groupby costs
+    more than the detection)."""
     ordered = frame.dropna(subset=["velocity"]).sort_values([*SERIES_KEYS, "measurement_index"])
-    yield from ordered.groupby(SERIES_KEYS, sort=True)
+    keys = [ordered[key].to_numpy(dtype=object) for key in SERIES_KEYS]
+    indices = ordered["measurement_index"].to_numpy()
+    steps = ordered["step"].to_numpy()
+    velocities = ordered["velocity"].to_numpy(dtype=float)
+    if not len(ordered):
+        return
+    changed = np.zeros(len(ordered) - 1, dtype=bool)
+    for key in keys:
+        changed |= key[1:] != key[:-1]
+    bounds = [0, *(np.flatnonzero(changed) + 1).tolist(), len(ordered)]
+    for start, end in itertools.pairwise(bounds):
+        key = (keys[0][start], keys[1][start], keys[2][start])
+        yield key, indices[start:end], steps[start:end], velocities[start:end]
 
 
 def detect(frame: pd.DataFrame, penalty: float) -> pd.DataFrame:
@@ -85,10 +102,8 @@ def detect(frame: pd.DataFrame, penalty: float) -> pd.DataFrame:
     Returns OUTPUT_COLUMNS, one row per change point.
     """
     rows = []
-    for (run_id, metric, layer), series in layer_velocities(frame):
-        indices = series["measurement_index"].to_numpy()
-        steps = series["step"].to_numpy()
-        for point in change_points(series["velocity"].to_numpy(), penalty):
+    for (run_id, metric, layer), indices, steps, velocities in layer_arrays(frame):
+        for point in change_points(velocities, penalty):
             rows.append(
                 (
                     run_id,
@@ -108,11 +123,10 @@ def detect_over_penalties(frame: pd.DataFrame, penalties: Sequence[float]) -> pd
     Returns penalty, run_id, metric, layer, measurement_index.
     """
     rows = []
-    for (run_id, metric, layer), series in layer_velocities(frame):
-        signal = standardized(series["velocity"].to_numpy())
+    for (run_id, metric, layer), indices, _, velocities in layer_arrays(frame):
+        signal = standardized(velocities)
         if signal is None:
             continue
-        indices = series["measurement_index"].to_numpy()
         for penalty, bkps in zip(penalties, breakpoints(signal, penalties), strict=True):
             rows += [(float(penalty), run_id, metric, layer, int(indices[b])) for b in bkps]
     return pd.DataFrame(rows, columns=["penalty", "run_id", "metric", "layer", "measurement_index"])

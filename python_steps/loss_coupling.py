@@ -23,6 +23,7 @@ under their null however discrete the count.
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from dataclasses import dataclass
 
@@ -79,9 +80,13 @@ def randomized_upper_tail(pmf: np.ndarray, observed: int, tie_breaker: float) ->
 
 def circular_counts(critical: np.ndarray, drops: np.ndarray) -> np.ndarray:
     """T_k = #{i: critical at (i + k) mod n and the loss falls at i}, every k at once."""
+    # A circular cross-correlation, by FFT: O(n log n) instead of an n x n matrix. The
+    # counts are whole numbers far below 2^52, so rounding the transform's result is exact.
     n = len(critical)
-    indices = (np.arange(n)[:, None] + np.arange(n)[None, :]) % n
-    return drops.astype(np.int64) @ critical.astype(np.int64)[indices]
+    spectrum = np.conj(np.fft.rfft(drops.astype(np.float64))) * np.fft.rfft(
+        critical.astype(np.float64)
+    )
+    return np.rint(np.fft.irfft(spectrum, n)).astype(np.int64)
 
 
 def loss_coupling(
@@ -149,26 +154,42 @@ def tie_aware_critical(
     return flags
 
 
+def group_starts(*keys: np.ndarray) -> np.ndarray:
+    """Start offsets of the runs of equal keys in sorted arrays, and the end as last."""
+    n = len(keys[0])
+    changed = np.zeros(max(n - 1, 0), dtype=bool)
+    for key in keys:
+        changed |= key[1:] != key[:-1]
+    return np.concatenate([[0], np.flatnonzero(changed) + 1, [n]]).astype(np.int64)
+
+
 def critical_steps_with_ties(
-    layer_steps: pd.DataFrame, share: float, seed: int, run_id: str, metric: str
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """(series indices, any layer critical there, layer-steps added by ties) of one run and
-    metric. layer_steps: layer, series_index, speed (|v|), threshold, sorted by layer, index.
-    """
-    indices = np.sort(layer_steps["series_index"].unique())
+    layers: np.ndarray,
+    series_indices: np.ndarray,
+    speeds: np.ndarray,
+    thresholds: np.ndarray,
+    share: float,
+    seed: int,
+    run_id: str,
+    metric: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """(series indices, any layer critical there, first row of each index, layer-steps added
+    by ties) of one run and metric, from its rows sorted by layer and series index."""
+    indices, first_rows = np.unique(series_indices, return_index=True)
     any_critical = np.zeros(len(indices), dtype=bool)
     added = 0
-    for layer, steps in layer_steps.groupby("layer", sort=True):
-        speeds = steps["speed"].to_numpy(dtype=np.float64)
-        threshold = float(steps["threshold"].iloc[0])
-        stream = zlib.crc32(f"{run_id}\x1f{metric}\x1f{layer}".encode())
+    bounds = group_starts(layers)
+    for start, end in itertools.pairwise(bounds):
+        layer_speeds = speeds[start:end]
+        threshold = float(thresholds[start])
+        stream = zlib.crc32(f"{run_id}\x1f{metric}\x1f{layers[start]}".encode())
         flags = tie_aware_critical(
-            speeds, threshold, share, np.random.default_rng([seed, stream, 4])
+            layer_speeds, threshold, share, np.random.default_rng([seed, stream, 4])
         )
-        added += int(flags.sum() - (speeds > threshold).sum())
-        positions = np.searchsorted(indices, steps["series_index"].to_numpy())
+        added += int(flags.sum() - (layer_speeds > threshold).sum())
+        positions = np.searchsorted(indices, series_indices[start:end])
         any_critical[positions[flags]] = True
-    return indices, any_critical, added
+    return indices, any_critical, first_rows, added
 
 
 def loss_couplings(
@@ -178,20 +199,33 @@ def loss_couplings(
 
     layer_steps: run_id, metric, layer, series_index, speed (|v|), threshold (the layer's
     P90 of |v|), is_loss_drop. The p-values' tie-breaking uniforms and the tied steps chosen
-    are seeded by the seed, the run, the metric (and the layer) alone.
+    are seeded by the seed, the run, the metric (and the layer) alone. Groups are cut from
+    sorted arrays (a pandas groupby per run and layer costs more than the statistics).
     """
     rows = []
     ordered = layer_steps.sort_values(["run_id", "metric", "layer", "series_index"], kind="stable")
-    for (run_id, metric), group in ordered.groupby(["run_id", "metric"], sort=True):
-        indices, critical, added = critical_steps_with_ties(
-            group, critical_share, seed, str(run_id), str(metric)
+    run_ids = ordered["run_id"].to_numpy(dtype=object)
+    metrics = ordered["metric"].to_numpy(dtype=object)
+    layers = ordered["layer"].to_numpy(dtype=object)
+    series_indices = ordered["series_index"].to_numpy(dtype=np.int64)
+    speeds = ordered["speed"].to_numpy(dtype=np.float64)
+    thresholds = ordered["threshold"].to_numpy(dtype=np.float64)
+    loss_drops = ordered["is_loss_drop"].to_numpy(dtype=bool)
+    bounds = group_starts(run_ids, metrics) if len(ordered) else np.zeros(1, dtype=np.int64)
+    for start, end in itertools.pairwise(bounds):
+        run_id, metric = str(run_ids[start]), str(metrics[start])
+        _, critical, first_rows, added = critical_steps_with_ties(
+            layers[start:end],
+            series_indices[start:end],
+            speeds[start:end],
+            thresholds[start:end],
+            critical_share,
+            seed,
+            run_id,
+            metric,
         )
-        drops = (
-            group.drop_duplicates("series_index")
-            .set_index("series_index")
-            .loc[indices, "is_loss_drop"]
-            .to_numpy(dtype=bool)
-        )
+        # The loss's move at each index: the same on every layer's row; the first is read.
+        drops = loss_drops[start:end][first_rows]
         stream = zlib.crc32(f"{run_id}\x1f{metric}".encode())
         tie_breakers = np.random.default_rng([seed, stream, 3]).random(2)
         result = loss_coupling(

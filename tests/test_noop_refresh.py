@@ -48,36 +48,73 @@ def test_second_build_with_nothing_changed_changes_nothing(tmp_path: Path, demo_
     assert set(after) == set(before)
 
 
-# Cross-run steps skipped when their input fingerprint is unchanged: a value planted in their
-# table survives a build with nothing changed (recomputing would overwrite it). The planted
-# values keep the data tests passing: (column, amount added, least planted value).
+# Steps skipped when their input is unchanged (cross-run steps by input fingerprint, per-run
+# tables by run version): a value planted in their table survives a build with nothing
+# changed (recomputing would overwrite it). The planted values keep the data tests passing:
+# (column, amount added, least planted value).
 SKIPPED_STEPS = {
     "int_convergence_order": ("n_layers", 1_000, 1_000),
     "int_change_point_grid": ("measurement_index", 1_000_000, 1_000_000),
     "int_jump_types": ("jump_type", 1_000, 1_000),
     "int_coordination_null_model": ("n_permutations", 1_000_000, 1_000_000),
     "int_loss_coupling": ("n_loss_steps", 1_000_000, 1_000_000),
+    # Per-run chart data (macros/run_versions.sql): no run changed, no run recomputed.
+    "chart_run_heatmap": ("n_values", 1_000_000, 1_000_000),
+    "chart_run_loss": ("n_measurements", 1_000_000, 1_000_000),
+    "chart_run_coordination": ("n_measurements", 1_000_000, 1_000_000),
+    "chart_run_comparison": ("n_measurements", 1_000_000, 1_000_000),
 }
+# Planted in a second build: the jump typing is part of every run's version of this table,
+# so the value planted in int_jump_types above rightly recomputes it once.
+SKIPPED_AFTER_JUMP_TYPES = {"chart_run_jumps": ("measurement_index", 1_000_000, 1_000_000)}
 
 
-def test_unchanged_steps_are_not_recomputed(tmp_path: Path, demo_runs: Path) -> None:
-    work = tmp_path / "dbt"
-    warehouse = build_warehouse(work, demo_runs)
+def plant(warehouse: Path, steps: dict[str, tuple[str, int, int]]) -> None:
     with duckdb.connect(str(warehouse)) as con:
-        for table, (column, added, _) in SKIPPED_STEPS.items():
+        for table, (column, added, _) in steps.items():
             con.execute(f"update {table} set {column} = {column} + {added}")
-    run_dbt(work, demo_runs)
+
+
+def assert_planted_values_kept(warehouse: Path, steps: dict[str, tuple[str, int, int]]) -> None:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for table, (column, _, least) in SKIPPED_STEPS.items():
+        for table, (column, _, least) in steps.items():
             total, kept = con.execute(
                 f"select count(*), count(*) filter ({column} >= {least}) from {table}"
             ).fetchone()
             assert total > 0, table
             assert kept == total, f"{table} was recomputed with nothing changed"
-    # A changed setting recomputes the step whose input it changes.
-    run_dbt(work, demo_runs, dbt_vars={"pattern_rho_threshold": 0.31})
+
+
+def test_unchanged_steps_are_not_recomputed(tmp_path: Path, demo_runs: Path) -> None:
+    work = tmp_path / "dbt"
+    warehouse = build_warehouse(work, demo_runs)
+    plant(warehouse, SKIPPED_STEPS)
+    run_dbt(work, demo_runs)
+    assert_planted_values_kept(warehouse, SKIPPED_STEPS)
+    plant(warehouse, SKIPPED_AFTER_JUMP_TYPES)
+    run_dbt(work, demo_runs)
+    assert_planted_values_kept(warehouse, {**SKIPPED_STEPS, **SKIPPED_AFTER_JUMP_TYPES})
+    # A changed setting recomputes the steps whose input it changes, and only those.
+    run_dbt(work, demo_runs, dbt_vars={"critical_percentile": 0.85})
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        kept = con.execute(
-            "select count(*) filter (n_layers >= 1000) from int_convergence_order"
-        ).fetchone()[0]
-    assert kept == 0
+        kept = {
+            table: con.execute(
+                f"select count(*) filter ({column} >= {least}) = count(*) from {table}"
+            ).fetchone()[0]
+            for table, (column, _, least) in {**SKIPPED_STEPS, **SKIPPED_AFTER_JUMP_TYPES}.items()
+        }
+    # Critical steps move: the coordination null model, loss coupling and the per-run tables
+    # whose version holds the analysis settings are recomputed; what does not read critical
+    # steps (convergence order, jump typing, change points, the values and loss charts) is not.
+    assert kept == {
+        "int_convergence_order": True,
+        "int_change_point_grid": True,
+        "int_jump_types": True,
+        "int_coordination_null_model": False,
+        "int_loss_coupling": False,
+        "chart_run_heatmap": True,
+        "chart_run_loss": True,
+        "chart_run_coordination": False,
+        "chart_run_comparison": False,
+        "chart_run_jumps": False,
+    }

@@ -331,3 +331,19 @@ def test_loss_couplings_use_the_tie_aware_union_of_layers() -> None:
     assert result["n_critical_loss_drops"] == 1
     assert result["n_tie_flagged_layer_steps"] == 0
     assert result["loss_coupled_share"] == 0.5
+
+
+def test_circular_counts_by_fft_equal_the_direct_count() -> None:
+    """T_k = #{i: critical at (i + k) mod n and the loss falls at i}, counted one shift at a
+    time, for series short and long, sparse and dense."""
+    from python_steps.loss_coupling import circular_counts
+
+    generator = np.random.default_rng(7)
+    for n in (1, 2, 3, 17, 451, 4_099):
+        for density in (0.02, 0.5, 0.98):
+            critical = generator.random(n) < density
+            drops = generator.random(n) < 0.5
+            direct = [int((drops & np.roll(critical, -k)).sum()) for k in range(n)]
+            counts = circular_counts(critical, drops)
+            assert counts.dtype == np.int64
+            assert counts.tolist() == direct

@@ -1,9 +1,9 @@
 """Change points (PELT, calibrated penalty) of every layer series of every run and metric.
 
-Incremental by run: a run is recomputed when its version (the upstream run_version, the
-penalty and this detector's version) changes. Every processed run keeps one bookkeeping row
-(metric NULL) holding its version, so a run whose series have no change point is not
-recomputed at each build; the marts drop those rows.
+Incremental by run: a run is recomputed when its version (the parsed series' run_version,
+the penalty and this detector's version) changes; analysis settings do not enter it. Every
+processed run keeps one bookkeeping row (metric NULL) holding its version, so a run whose
+series have no change point is not recomputed at each build; the marts drop those rows.
 """
 
 import hashlib
@@ -40,15 +40,20 @@ def model(dbt, session):
     # the one-row-per-series table, so a build with nothing changed never expands the
     # per-step view.
     layer_series = dbt.ref("int_layer_series_flagged")
+    # The analysed runs; their version is the parsed series' (int_layer_series: the file,
+    # no analysis setting), since velocities depend on no setting: a changed threshold or
+    # mode does not recompute the change points.
     runs = (
         dbt.ref("int_layer_dynamics")
-        .aggregate(
-            "run_id, any_value(run_version) as upstream_version,"
-            " bool_or(is_validity_fixture) as is_validity_fixture",
-            "run_id",
-        )
+        .aggregate("run_id, bool_or(is_validity_fixture) as is_validity_fixture", "run_id")
         .df()
     )
+    parsed_versions = (
+        dbt.ref("int_layer_series")
+        .aggregate("run_id, any_value(run_version) as upstream_version", "run_id")
+        .df()
+    )
+    runs = runs.merge(parsed_versions, on="run_id")
     runs["run_version"] = [run_version(v, penalty) for v in runs["upstream_version"]]
     if dbt.is_incremental:
         # Runs that are gone are deleted here; changed runs are replaced (delete+insert).

@@ -1,13 +1,18 @@
 """Coordination null models per analysed run and metric (circular and timing-preserving).
 
-Incremental by run like the SQL models: only runs whose version (the layer summaries'
-version, the settings and this step's code) is new are recomputed.
+Incremental by run like the SQL models: only runs whose version (a hash of their layers'
+critical steps and lengths, the settings and this step's code) is new are recomputed.
 """
 
 import hashlib
 
+import pandas as pd
+
 from python_steps.null_model import NULL_MODEL_VERSION, NullModelSettings, null_models
 from python_steps.step_versions import unchanged_result
+
+# Runs computed at a time: memory stays flat in the number of runs.
+RUNS_PER_BATCH = 200
 
 
 def model(dbt, session):
@@ -25,23 +30,38 @@ def model(dbt, session):
         coordinated_threshold=float(meta["coordinated_threshold"]),
         timing_window=int(meta["null_timing_window"]),
     )
+    # Each run's version is the exact input of this step (every layer's critical steps and
+    # series length, hashed), the settings and this step's code: a changed jump threshold,
+    # which moves no critical step, does not recompute it.
+    # (Per run, not per metric: a run's rows are replaced together, delete+insert on run_id.)
     shapes = (
-        dbt.ref("int_layer_summaries")
+        dbt.ref("int_layer_dynamics")
         .query(
-            "layer_summaries",
-            "select run_id, metric, any_value(run_version) as upstream_version,"
-            " count(*) as n_layers, max(n_measurements) as n_measurements"
-            " from layer_summaries group by run_id, metric",
+            "layer_dynamics",
+            "select *,"
+            " bit_xor(layers_hash) over (partition by run_id)::varchar as upstream_version"
+            " from ("
+            "  select run_id, metric, count(*) as n_layers,"
+            "    max(n_measurements) as n_measurements,"
+            "    bit_xor(hash(metric, layer_position, n_measurements, critical_indices))"
+            "      as layers_hash"
+            "  from layer_dynamics group by run_id, metric)",
         )
         .df()
+        .drop(columns="layers_hash")
     )
-    # The upstream version already covers the file, the SQL and the analysis settings.
     fingerprint = f"{settings}|{NULL_MODEL_VERSION}"
     shapes["run_version"] = [
         hashlib.md5(f"{version}|{fingerprint}".encode()).hexdigest()
         for version in shapes["upstream_version"]
     ]
     if dbt.is_incremental:
+        # Runs no longer analysed (gone, or excluded by a setting) lose their rows.
+        session.register("analysed_runs", shapes[["run_id"]].drop_duplicates())
+        session.execute(
+            f"delete from {dbt.this} where run_id not in (select run_id from analysed_runs)"
+        )
+        session.unregister("analysed_runs")
         loaded = session.sql(f"select distinct run_id, run_version from {dbt.this}").df()
         known = set(zip(loaded["run_id"], loaded["run_version"], strict=True))
         is_new = [
@@ -52,22 +72,27 @@ def model(dbt, session):
         if shapes.empty:
             # Nothing changed: no rows, typed as the table (an empty frame has no types).
             return unchanged_result(session, dbt.this)
-    changed_runs = shapes[["run_id"]].drop_duplicates()
-    session.register("changed_runs", changed_runs)
-    cells = (
-        dbt.ref("int_layer_dynamics")
-        .query(
-            "layer_dynamics",
-            "select run_id, metric, layer_index, unnest(critical_indices) as series_index"
-            " from ("
-            "  select run_id, metric, critical_indices,"
-            "    dense_rank() over (partition by run_id, metric order by layer_position) - 1"
-            "      as layer_index"
-            "  from layer_dynamics"
-            "  semi join changed_runs on layer_dynamics.run_id = changed_runs.run_id)",
+    # In batches of runs, so memory stays flat in the number of runs.
+    run_ids = sorted(shapes["run_id"].unique())
+    results = []
+    for start in range(0, len(run_ids), RUNS_PER_BATCH):
+        batch = shapes[shapes["run_id"].isin(run_ids[start : start + RUNS_PER_BATCH])]
+        session.register("changed_runs", batch[["run_id"]].drop_duplicates())
+        cells = (
+            dbt.ref("int_layer_dynamics")
+            .query(
+                "layer_dynamics",
+                "select run_id, metric, layer_index, unnest(critical_indices) as series_index"
+                " from ("
+                "  select run_id, metric, critical_indices,"
+                "    dense_rank() over (partition by run_id, metric order by layer_position) - 1"
+                "      as layer_index"
+                "  from layer_dynamics"
+                "  semi join changed_runs on layer_dynamics.run_id = changed_runs.run_id)",
+            )
+            .df()
         )
-        .df()
-    )
-    session.unregister("changed_runs")
-    result = null_models(shapes, cells, settings)
+        session.unregister("changed_runs")
+        results.append(null_models(batch, cells, settings))
+    result = pd.concat(results, ignore_index=True)
     return result.merge(shapes[["run_id", "metric", "run_version"]], on=["run_id", "metric"])

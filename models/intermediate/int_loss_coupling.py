@@ -1,13 +1,18 @@
 """Loss coupling per analysed run and metric: coupled share, local chance level, p-values.
 
-Incremental by run like the null model: only runs whose version (the flagged series'
-version, the settings and this step's code) is new are recomputed.
+Incremental by run like the null model: only runs whose version (the parsed series'
+version, the settings this step reads and its code) is new are recomputed, in batches.
 """
 
 import hashlib
 
+import pandas as pd
+
 from python_steps.loss_coupling import LOSS_COUPLING_VERSION, loss_couplings
 from python_steps.step_versions import unchanged_result
+
+# Runs read and computed at a time: memory stays flat in the number of runs.
+RUNS_PER_BATCH = 200
 
 
 def model(dbt, session):
@@ -23,13 +28,16 @@ def model(dbt, session):
     seed = int(meta["null_seed"])
     percentile = float(meta["critical_percentile"])
     # The one import of per-step data: each layer's velocities and the loss's move (read
-    # for the changed runs only). Versions come from the one-row-per-series table, so a
-    # build with nothing changed never expands the per-step view.
+    # for the changed runs only, in batches of runs so memory stays flat). A run's version is
+    # its parsed series' (int_layer_series: the file, no analysis setting) and the settings
+    # this step reads, so a changed jump threshold or mode does not recompute it.
     layer_series = dbt.ref("int_layer_series_flagged")
-    versions = (
-        dbt.ref("int_layer_dynamics")
+    analysed = dbt.ref("int_layer_dynamics").aggregate("run_id", "run_id").df()
+    versions = analysed.merge(
+        dbt.ref("int_layer_series")
         .aggregate("run_id, any_value(run_version) as upstream_version", "run_id")
-        .df()
+        .df(),
+        on="run_id",
     )
     fingerprint = f"{n_strata}|{seed}|{percentile}|{LOSS_COUPLING_VERSION}"
     versions["run_version"] = [
@@ -37,6 +45,12 @@ def model(dbt, session):
         for version in versions["upstream_version"]
     ]
     if dbt.is_incremental:
+        # Runs no longer analysed (gone, or excluded by a setting) lose their rows.
+        session.register("analysed_runs", versions[["run_id"]])
+        session.execute(
+            f"delete from {dbt.this} where run_id not in (select run_id from analysed_runs)"
+        )
+        session.unregister("analysed_runs")
         loaded = session.sql(f"select distinct run_id, run_version from {dbt.this}").df()
         known = set(zip(loaded["run_id"], loaded["run_version"], strict=True))
         is_new = [
@@ -47,17 +61,23 @@ def model(dbt, session):
         if versions.empty:
             # Nothing changed: no rows, typed as the table (an empty frame has no types).
             return unchanged_result(session, dbt.this)
-    session.register("changed_runs", versions[["run_id"]])
-    layer_steps = layer_series.query(
-        "flagged_series",
-        "select flagged_series.run_id, metric, layer, series_index,"
-        "   abs(velocity) as speed, loss_velocity < 0 as is_loss_drop,"
-        f"  quantile_cont(abs(velocity), {percentile})"
-        "     over (partition by flagged_series.run_id, metric, layer) as threshold"
-        " from flagged_series"
-        " semi join changed_runs on flagged_series.run_id = changed_runs.run_id"
-        " where velocity is not null",
-    ).df()
-    session.unregister("changed_runs")
-    result = loss_couplings(layer_steps, n_strata, seed, critical_share=1.0 - percentile)
+    run_ids = sorted(versions["run_id"])
+    results = []
+    for start in range(0, len(run_ids), RUNS_PER_BATCH):
+        session.register(
+            "changed_runs", pd.DataFrame({"run_id": run_ids[start : start + RUNS_PER_BATCH]})
+        )
+        layer_steps = layer_series.query(
+            "flagged_series",
+            "select flagged_series.run_id, metric, layer, series_index,"
+            "   abs(velocity) as speed, loss_velocity < 0 as is_loss_drop,"
+            f"  quantile_cont(abs(velocity), {percentile})"
+            "     over (partition by flagged_series.run_id, metric, layer) as threshold"
+            " from flagged_series"
+            " semi join changed_runs on flagged_series.run_id = changed_runs.run_id"
+            " where velocity is not null",
+        ).df()
+        session.unregister("changed_runs")
+        results.append(loss_couplings(layer_steps, n_strata, seed, critical_share=1.0 - percentile))
+    result = pd.concat(results, ignore_index=True)
     return result.merge(versions[["run_id", "run_version"]], on="run_id")
