@@ -10,7 +10,10 @@ class (`register()`), and makes it the default when the profile's method is `ses
 `session` runs the compiled model (the model's code plus dbt-spark's own epilogue, which
 turns a pandas frame into a Spark table with `saveAsTable`) in this process, with `spark` set
 to the SparkSession that dbt-spark's session connection opened: the same catalog, warehouse
-folder and settings, no second JVM. The model's `dbt.ref()` is then a Spark DataFrame.
+folder and settings, no second JVM. The model's `dbt.ref()` is then a Spark DataFrame. A
+pandas frame that the model returns becomes a Spark DataFrame with a schema taken from its
+dtypes (`to_spark_frame`): Spark cannot infer one from an empty frame, nor from pandas'
+nullable dtypes.
 
 Limits: only with `method: session` (a Thrift or HTTP connection has no session in this
 process: there a Python model needs dbt-spark's Databricks methods, or must be built
@@ -25,6 +28,39 @@ import sys
 from typing import Any
 
 SUBMISSION_METHOD = "session"
+# The line of dbt-spark's epilogue (macro py_write_table) that calls the model.
+MODEL_CALL = "\ndf = model(dbt, spark)\n"
+
+
+def spark_type_name(dtype: Any) -> str:
+    """The Spark SQL type of a pandas column's dtype."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "bigint"
+    if pd.api.types.is_float_dtype(dtype):
+        return "double"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "timestamp"
+    return "string"
+
+
+def to_spark_frame(frame: Any, spark: Any) -> Any:
+    """A pandas frame as a Spark DataFrame, typed from its dtypes (NA becomes NULL); any other
+    value is returned as it is."""
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        return frame
+    schema = ", ".join(f"`{name}` {spark_type_name(dtype)}" for name, dtype in frame.dtypes.items())
+    values = frame.astype(object).where(frame.notna(), None)
+    rows = [
+        tuple(value.to_pydatetime() if isinstance(value, pd.Timestamp) else value for value in row)
+        for row in values.itertuples(index=False, name=None)
+    ]
+    return spark.createDataFrame(rows, schema=schema)
 
 
 class SessionPythonJobHelper:
@@ -46,7 +82,16 @@ class SessionPythonJobHelper:
 
         # The session dbt-spark's connection opened (getOrCreate returns it, settings included).
         spark = SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
-        namespace = {"spark": spark, "__name__": f"dbt_python_model_{self.identifier}"}
+        namespace = {
+            "spark": spark,
+            "__name__": f"dbt_python_model_{self.identifier}",
+            "_to_spark_frame": to_spark_frame,
+        }
+        if MODEL_CALL not in compiled_code:
+            raise RuntimeError(f"dbt-spark's epilogue changed: no {MODEL_CALL!r} to wrap")
+        compiled_code = compiled_code.replace(
+            MODEL_CALL, "\ndf = _to_spark_frame(model(dbt, spark), spark)\n", 1
+        )
         code = compile(compiled_code, f"<dbt python model {self.schema}.{self.identifier}>", "exec")
         exec(code, namespace)
 

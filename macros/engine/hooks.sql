@@ -40,3 +40,16 @@
         nothing is left behind to drop. -#}
     select 1 as leftover_temporary_relations_dropped
 {%- endmacro %}
+
+{% macro set_preserve_insertion_order(preserve) -%}
+    {#- DuckDB: keep (or stop keeping) a scan's row order (the profile turns it off). -#}
+    {{ adapter.dispatch('set_preserve_insertion_order')(preserve) }}
+{%- endmacro %}
+
+{% macro duckdb__set_preserve_insertion_order(preserve) -%}
+    set preserve_insertion_order = {{ 'true' if preserve else 'false' }}
+{%- endmacro %}
+
+{% macro spark__set_preserve_insertion_order(preserve) -%}
+    select 1 as insertion_order_kept
+{%- endmacro %}
