@@ -281,23 +281,22 @@
 {%- endmacro %}
 
 {% macro spark__list_quantile(values, fraction) -%}
-    {#- As DuckDB: position p = q (n - 1); v[floor p] + (v[ceil p] - v[floor p]) (p - floor p). -#}
-    element_at(transform(array(array_sort({{ values }})), sorted -> case
-        when size(sorted) = 0 then cast(null as double)
-        when
-            floor(cast({{ fraction }} as double) * (size(sorted) - 1))
-            = cast({{ fraction }} as double) * (size(sorted) - 1)
-            then element_at(sorted, cast(cast({{ fraction }} as double) * (size(sorted) - 1) as int) + 1)
-        else
-            element_at(sorted, cast(floor(cast({{ fraction }} as double) * (size(sorted) - 1)) as int) + 1)
-            + (
-                element_at(sorted, cast(floor(cast({{ fraction }} as double) * (size(sorted) - 1)) as int) + 2)
-                - element_at(sorted, cast(floor(cast({{ fraction }} as double) * (size(sorted) - 1)) as int) + 1)
-            ) * (
-                cast({{ fraction }} as double) * (size(sorted) - 1)
-                - floor(cast({{ fraction }} as double) * (size(sorted) - 1))
-            )
-    end), 1)
+    {#- As DuckDB: position p = q (n - 1); v[floor p] + (v[ceil p] - v[floor p]) (p - floor p),
+        v[p] when p is whole (1-based element_at below, so + 1). -#}
+    element_at(transform(array(array_sort({{ values }})), sorted -> element_at(transform(
+        array(cast({{ fraction }} as double) * (size(sorted) - 1)),
+        position -> case
+            when size(sorted) = 0 then cast(null as double)
+            when floor(position) = position
+                then element_at(sorted, cast(position as int) + 1)
+            else
+                element_at(sorted, cast(floor(position) as int) + 1)
+                + (
+                    element_at(sorted, cast(floor(position) as int) + 2)
+                    - element_at(sorted, cast(floor(position) as int) + 1)
+                ) * (position - floor(position))
+        end
+    ), 1)), 1)
 {%- endmacro %}
 
 {% macro list_slice_var_pop(values, start, length) -%}

@@ -44,8 +44,9 @@ run_shapes as (
     -- Every (layer, metric) pair seen anywhere in a run is expected at each of its measurements.
     select
         run_id,
-        -- The parentheses count distinct (layer, metric) pairs.
-        count(distinct {{ row_value('layer', 'metric') }}) filter (where metric is not null)
+        -- Distinct (layer, metric) pairs (row_value: the pair as one value).
+        {%- set layer_metric = row_value('layer', 'metric') %}
+        count(distinct {{ layer_metric }}) filter (where metric is not null)  -- noqa: ST08, LT01, LT06
             as n_expected_values,
         count(distinct layer) as n_layers,
         count(distinct metric) as n_metrics
