@@ -6,6 +6,8 @@
   settings. A build recomputes only the runs whose version changed (a new or edited file,
   edited SQL, other settings), replaces their rows (delete+insert on run_id) and drops the
   rows of runs that are gone. `dbt build --full-refresh` gives the same tables.
+  How each engine does it (the model config, the removal of gone runs) is in
+  macros/engine/incremental.sql.
 
   Parse once, analyse many times: the loading models (models/intermediate/loading) version
   their rows without the analysis settings (`with_settings=false`), so changing
@@ -58,15 +60,6 @@
     {{ return(run_query(paths_sql).columns[0].values() | list) }}
 {%- endmacro %}
 
-{% macro delete_removed_run_files() -%}
-    delete from {{ this }}
-    where file_path not in (select file_path from {{ ref('stg_training_runs__files') }})
-{%- endmacro %}
-
-{% macro delete_removed_runs(current_runs_model) -%}
-    delete from {{ this }}
-    where run_id not in (select run_id from {{ ref(current_runs_model) }})
-{%- endmacro %}
 
 {% macro parsed_run_file_paths() -%}
     {#- Run files without a file-level problem that are new or changed since the last build,
@@ -96,9 +89,3 @@
     {{ return(run_query(paths_sql).columns[0].values() | list) }}
 {%- endmacro %}
 
-{% macro delete_unparsed_run_files() -%}
-    delete from {{ this }}
-    where file_path not in (
-        select file_path from {{ ref('int_ndt_documents_parsed') }} where file_problem is null
-    )
-{%- endmacro %}

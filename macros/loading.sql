@@ -48,25 +48,3 @@
         select * from {{ problems }}
     )
 {%- endmacro %}
-
-{% macro drop_leftover_temporary_relations() -%}
-    {#- dbt-duckdb's Python incremental models leave `<model>__dbt_tmp<time>` tables behind,
-        and a killed build can leave any `__dbt_tmp` / `__dbt_backup` relation: drop them at
-        the start and at the end of every run (dbt_project.yml hooks). -#}
-    {%- if execute -%}
-        {%- set leftovers_sql -%}
-            select table_schema, table_name, table_type
-            from information_schema.tables
-            where
-                table_catalog = current_database()
-                and (contains(table_name, '__dbt_tmp') or contains(table_name, '__dbt_backup'))
-        {%- endset -%}
-        {%- for row in run_query(leftovers_sql).rows -%}
-            {%- set kind = 'view' if row[2] == 'VIEW' else 'table' -%}
-            {%- do run_query(
-                'drop ' ~ kind ~ ' if exists ' ~ adapter.quote(row[0]) ~ '.' ~ adapter.quote(row[1])
-            ) -%}
-        {%- endfor -%}
-    {%- endif -%}
-    select 1 as leftover_temporary_relations_dropped
-{%- endmacro %}

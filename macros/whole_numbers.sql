@@ -4,18 +4,15 @@
   become duplicates). Integer text is read as HUGEINT and kept when it fits a BIGINT; a number
   written with a fraction or an exponent (`100.0`, `1e3`) is accepted when it is whole and
   exact as a double (|x| <= 2^53). Anything else is NULL, and whole_number_problem() says why.
+  (is_integer_text, integer_text_as_bigint, is_finite: macros/engine/functions.sql.)
 -#}
-
-{% macro is_integer_text(text) -%}
-    regexp_full_match(trim({{ text }}), '[+-]?[0-9]+')
-{%- endmacro %}
 
 {% macro whole_number(text) -%}
     case
         when {{ is_integer_text(text) }}
-            then try_cast(try_cast(trim({{ text }}) as hugeint) as bigint)
+            then {{ integer_text_as_bigint(text) }}
         when
-            isfinite(try_cast({{ text }} as double))
+            {{ is_finite('try_cast(' ~ text ~ ' as double)') }}
             and try_cast({{ text }} as double) = floor(try_cast({{ text }} as double))
             and abs(try_cast({{ text }} as double)) <= 9007199254740992
             then try_cast({{ text }} as double)::bigint
@@ -29,13 +26,13 @@
         when {{ is_integer_text(text) }}
             then
                 case
-                    when try_cast(try_cast(trim({{ text }}) as hugeint) as bigint) is null
+                    when {{ integer_text_as_bigint(text) }} is null
                         then '{{ what }} is out of range (beyond a 64-bit integer): '
                         || left({{ text }}, 60)
                 end
         when try_cast({{ text }} as double) is null
             then '{{ what }} is not a number: ' || left({{ text }}, 40)
-        when not isfinite(try_cast({{ text }} as double))
+        when not {{ is_finite('try_cast(' ~ text ~ ' as double)') }}
             then '{{ what }} is not finite: ' || left({{ text }}, 40)
         when try_cast({{ text }} as double) != floor(try_cast({{ text }} as double))
             then '{{ what }} is not a whole number: ' || left({{ text }}, 40)

@@ -1,10 +1,7 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ delete_removed_runs('int_runs_validated') }}",
-    )
+    config(**per_run_incremental(
+        'run_id', "{{ delete_removed_runs('int_runs_validated') }}", on_schema_change=none
+    ))
 }}
 -- One row per analysed run, metric and layer: the series maths of METHODS.md 1.1-1.3 in one
 -- pass over the layer's values held as one list (int_layer_series): the layer's moments,
@@ -58,20 +55,17 @@ derivatives as (
     select
         *,
         -- v_i = x_(i+1) - x_i; a_i = v_(i+1) - v_i exactly as written (lists are 1-based).
-        list_transform(
-            range(n_measurements - 1), lambda i: series_values[i + 2] - series_values[i + 1]
-        ) as velocities
+        {{ successive_differences('series_values', 'n_measurements') }} as velocities
     from series
 ),
 
 accelerations as (
     select
         *,
-        list_transform(range(n_measurements - 2), lambda i: velocities[i + 2] - velocities[i + 1])
-            as accelerations,
-        list_avg(series_values) as mean_value,
-        list_avg(velocities) as mean_velocity,
-        list_median(velocities) as median_velocity
+        {{ successive_differences('velocities', 'n_measurements - 1') }} as accelerations,
+        {{ list_mean('series_values') }} as mean_value,
+        {{ list_mean('velocities') }} as mean_velocity,
+        {{ list_median('velocities') }} as median_velocity
     from derivatives
 ),
 
@@ -79,27 +73,21 @@ moments as (
     select
         *,
         -- P90 with linear interpolation (quantile_cont, numpy's default).
-        list_aggregate(
-            list_transform(velocities, lambda velocity: abs(velocity)), 'quantile_cont', {{ percentile }}
-        ) as velocity_threshold,
-        list_aggregate(
-            list_transform(accelerations, lambda acceleration: abs(acceleration)),
-            'quantile_cont',
-            {{ percentile }}
-        ) as acceleration_threshold,
+        {{ list_quantile(list_map('velocities', 'velocity', 'abs(velocity)'), percentile) }}
+            as velocity_threshold,
+        {{ list_quantile(list_map('accelerations', 'acceleration', 'abs(acceleration)'), percentile) }}
+            as acceleration_threshold,
         -- Two-pass population standard deviation, as numpy computes it.
-        sqrt(list_avg(
-            list_transform(velocities, lambda velocity: power(velocity - mean_velocity, 2))
-        )) as velocity_std,
+        sqrt({{ list_mean(list_map('velocities', 'velocity', 'power(velocity - mean_velocity, 2)')) }})
+            as velocity_std,
         -- Robust spread of v (not in the report): 1.4826 MAD, or 1.2533 mean absolute
         -- deviation when more than half the velocities equal the median (integer metrics).
+        {%- set absolute_deviations = list_map(
+            'velocities', 'velocity', 'abs(velocity - median_velocity)'
+        ) %}
         coalesce(
-            nullif(1.4826 * list_median(
-                list_transform(velocities, lambda velocity: abs(velocity - median_velocity))
-            ), 0),
-            1.2533 * list_avg(
-                list_transform(velocities, lambda velocity: abs(velocity - median_velocity))
-            )
+            nullif(1.4826 * {{ list_median(absolute_deviations) }}, 0),
+            1.2533 * {{ list_mean(absolute_deviations) }}
         ) as velocity_robust_scale
     from accelerations
 ),
@@ -123,28 +111,31 @@ flagged as (
         acceleration_threshold,
         -- 1.1: the first examined window (k .. k+w-1) whose variance is below (f mu)^2;
         -- reference never looks at the last full window.
-        list_filter(
-            range(greatest(n_measurements - {{ window }}{{ '' if is_reference else ' + 1' }}, 0)),
-            lambda k: list_var_pop(series_values[k + 1:k + {{ window }}])
-            < power({{ var('stabilization_fraction') }} * mean_value, 2)
-        )[1] as stabilization_index,
+        {{ list_at(index_range_filter(
+            'greatest(n_measurements - ' ~ window ~ ('' if is_reference else ' + 1') ~ ', 0)',
+            'k',
+            list_slice_var_pop('series_values', 'k + 1', window)
+            ~ ' < power(' ~ var('stabilization_fraction') ~ ' * mean_value, 2)'
+        ), 1) }} as stabilization_index,
         -- Per-step flags, sparse: the series indices where each holds.
-        list_filter(
-            range(n_measurements - 1), lambda i: abs(velocities[i + 1]) > velocity_threshold
-        ) as critical_indices,
-        list_filter(
-            range(n_measurements - 2), lambda i: abs(accelerations[i + 1]) > acceleration_threshold
-        ) as transition_indices,
-        list_filter(
-            range(n_measurements - 1),
-            lambda i: abs(velocities[i + 1] - mean_velocity) / nullif(velocity_std, 0)
-            > {{ var('jump_z_threshold') }}
-        ) as jump_indices,
-        list_filter(
-            range(n_measurements - 1),
-            lambda i: abs(velocities[i + 1] - median_velocity) / nullif(velocity_robust_scale, 0)
-            > {{ var('robust_jump_z_threshold') }}
-        ) as robust_jump_indices
+        {{ index_range_filter(
+            'n_measurements - 1', 'i',
+            'abs(' ~ list_at('velocities', 'i + 1') ~ ') > velocity_threshold'
+        ) }} as critical_indices,
+        {{ index_range_filter(
+            'n_measurements - 2', 'i',
+            'abs(' ~ list_at('accelerations', 'i + 1') ~ ') > acceleration_threshold'
+        ) }} as transition_indices,
+        {{ index_range_filter(
+            'n_measurements - 1', 'i',
+            'abs(' ~ list_at('velocities', 'i + 1') ~ ' - mean_velocity) / nullif(velocity_std, 0) > '
+            ~ var('jump_z_threshold')
+        ) }} as jump_indices,
+        {{ index_range_filter(
+            'n_measurements - 1', 'i',
+            'abs(' ~ list_at('velocities', 'i + 1') ~ ' - median_velocity)'
+            ~ ' / nullif(velocity_robust_scale, 0) > ' ~ var('robust_jump_z_threshold')
+        ) }} as robust_jump_indices
     from moments
 )
 

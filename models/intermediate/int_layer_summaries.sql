@@ -1,10 +1,7 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ delete_removed_runs('int_runs_validated') }}",
-    )
+    config(**per_run_incremental(
+        'run_id', "{{ delete_removed_runs('int_runs_validated') }}", on_schema_change=none
+    ))
 }}
 -- One row per analysed run, metric and layer: stabilization (1.1) and the layer's critical
 -- periods, transitions and loss drops (1.3), read off int_layer_dynamics' sparse flags.
@@ -42,15 +39,18 @@ summaries as (
         layer_position,
         n_measurements,
         stabilization_index,
-        steps[stabilization_index + 1] as stabilization_step,
-        measurement_indices[stabilization_index + 1] as stabilization_measurement_index,
-        len(critical_indices) as n_critical_steps,
-        len(transition_indices) as n_transitions,
-        len(list_filter(critical_indices, lambda i: loss_velocities[i + 1] < 0))
-            as n_critical_loss_drops,
-        len(loss_velocities) as n_loss_steps,
-        len(list_filter(loss_velocities, lambda loss_velocity: loss_velocity < 0)) as n_loss_drops,
-        len(jump_indices) as n_jumps
+        {{ list_at('steps', 'stabilization_index + 1') }} as stabilization_step,
+        {{ list_at('measurement_indices', 'stabilization_index + 1') }}
+            as stabilization_measurement_index,
+        {{ list_length('critical_indices') }} as n_critical_steps,
+        {{ list_length('transition_indices') }} as n_transitions,
+        {{ list_length(list_where(
+            'critical_indices', 'i', list_at('loss_velocities', 'i + 1') ~ ' < 0'
+        )) }} as n_critical_loss_drops,
+        {{ list_length('loss_velocities') }} as n_loss_steps,
+        {{ list_length(list_where('loss_velocities', 'loss_velocity', 'loss_velocity < 0')) }}
+            as n_loss_drops,
+        {{ list_length('jump_indices') }} as n_jumps
     from layer_runs
 ),
 

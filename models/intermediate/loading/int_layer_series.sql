@@ -1,10 +1,7 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ delete_removed_runs('int_runs_validated') }}",
-    )
+    config(**per_run_incremental(
+        'run_id', "{{ delete_removed_runs('int_runs_validated') }}", on_schema_change=none
+    ))
 }}
 -- One row per run, metric and layer with complete measurements: the layer's values in series
 -- order as one list. The compact parsed values every analysis starts from (a run of 400
@@ -51,7 +48,8 @@ layer_series as (
         metric_values.layer,
         any_value(metric_values.layer_position) as layer_position,
         count(*) as n_measurements,
-        list(metric_values.value order by complete_measurements.series_index) as series_values
+        {{ ordered_list('metric_values.value', 'complete_measurements.series_index') }}
+            as series_values
     from metric_values
     inner join complete_measurements
         on

@@ -1,11 +1,7 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
-        post_hook="{{ delete_removed_runs('int_run_documents_loadable') }}",
-    )
+    config(**per_run_incremental(
+        'run_id', "{{ delete_removed_runs('int_run_documents_loadable') }}"
+    ))
 }}
 -- One row per run and measurement, with its step and loss checked. ndt JSON runs: the file's
 -- measurements in file order. Tidy runs: one measurement per step of the metrics file, in
@@ -75,7 +71,7 @@ tidy_step_losses as (
         step,
         count(*) as n_losses,
         min(loss_text) as loss_text,
-        string_agg(coalesce(loss_text, 'null'), ', ' order by loss_text) as loss_texts
+        {{ ordered_string_agg("coalesce(loss_text, 'null')", "', '", 'loss_text') }} as loss_texts
     from tidy_losses
     where step is not null
     group by run_id, step
@@ -103,8 +99,9 @@ tidy_texts as (
 ),
 
 texts as (
+    -- (The same columns in the same order.)
     select * from ndt_texts
-    union all by name
+    union all
     select * from tidy_texts
 ),
 
@@ -122,7 +119,7 @@ checked as (
         measurement_index,
         -- Exact: steps never pass through a DOUBLE (macros/whole_numbers.sql).
         {{ whole_number('step_text') }} as step,
-        case when n_losses <= 1 and isfinite(loss_number) then loss_number end as loss,
+        case when n_losses <= 1 and {{ is_finite('loss_number') }} then loss_number end as loss,
         has_layer_metrics,
         n_layer_entries::bigint as n_layer_entries,
         case
@@ -133,7 +130,7 @@ checked as (
             when n_losses > 1 then 'loss is given more than once: ' || left(loss_text, 60)
             when loss_text is null then 'missing "loss" (or null)'
             when loss_number is null then 'loss is not a number: ' || left(loss_text, 40)
-            when not isfinite(loss_number) then 'loss is not finite: ' || loss_text
+            when not {{ is_finite('loss_number') }} then 'loss is not finite: ' || loss_text
         end as loss_problem
     from typed
 )

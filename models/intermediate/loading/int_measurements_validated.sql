@@ -1,11 +1,7 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
-        post_hook="{{ delete_removed_runs('int_run_documents_loadable') }}",
-    )
+    config(**per_run_incremental(
+        'run_id', "{{ delete_removed_runs('int_run_documents_loadable') }}"
+    ))
 }}
 -- One row per run and measurement: is it complete (valid step, loss and every value of every
 -- layer and metric the run has) and in order? Complete measurements get a gap-free
@@ -21,7 +17,15 @@ metric_values as (
 
 changed_measurements as (
     select
-        * replace ({{ derived_run_version('run_version', with_settings=false) }} as run_version)
+        run_id,
+        {{ derived_run_version('run_version', with_settings=false) }} as run_version,
+        measurement_index,
+        step,
+        loss,
+        has_layer_metrics,
+        n_layer_entries,
+        step_problem,
+        loss_problem
     from measurements
     {{- only_new_run_versions('measurements', 'run_version', with_settings=false) }}
 ),
@@ -40,8 +44,9 @@ run_shapes as (
     -- Every (layer, metric) pair seen anywhere in a run is expected at each of its measurements.
     select
         run_id,
-        -- The parentheses count distinct (layer, metric) pairs.
-        count(distinct (layer, metric)) filter (where metric is not null)  -- noqa: ST08, LT01, LT06
+        -- Distinct (layer, metric) pairs (row_value: the pair as one value).
+        {%- set layer_metric = row_value('layer', 'metric') %}
+        count(distinct {{ layer_metric }}) filter (where metric is not null)  -- noqa: ST08, LT01, LT06
             as n_expected_values,
         count(distinct layer) as n_layers,
         count(distinct metric) as n_metrics

@@ -1,11 +1,7 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
-        post_hook="{{ delete_removed_runs('int_run_documents_loadable') }}",
-    )
+    config(**per_run_incremental(
+        'run_id', "{{ delete_removed_runs('int_run_documents_loadable') }}"
+    ))
 }}
 -- One row per run, measurement, layer and metric key found in the file, with its value
 -- checked. A layer whose entry is not an object of metrics gets one row with a NULL metric.
@@ -61,8 +57,7 @@ metric_entries as (
         run_version,
         measurement_index,
         layer,
-        unnest(map_keys(metrics)) as metric,
-        unnest(map_values(metrics)) as raw_value
+        {{ unnest_map('metrics', 'metric', 'raw_value') }}
     from layer_entries
     where metrics is not null
 ),
@@ -73,8 +68,8 @@ layers_not_objects as (
         run_version,
         measurement_index,
         layer,
-        null::varchar as metric,
-        null::json as raw_value
+        null::string as metric,
+        null::{{ json_type_name() }} as raw_value
     from layer_entries
     where metrics is null
 ),
@@ -88,18 +83,19 @@ ndt_checked as (
         layer_order.layer_position,
         entries.metric,
         case
-            when isfinite(try_cast(entries.raw_value::varchar as double))
-                then try_cast(entries.raw_value::varchar as double)
+            when {{ is_finite('try_cast(' ~ json_text('entries.raw_value') ~ ' as double)') }}
+                then try_cast({{ json_text('entries.raw_value') }} as double)
         end as value,  -- noqa: RF04
         case
             when entries.metric is null then 'layer_not_object'
-            when entries.raw_value is null or json_type(entries.raw_value) = 'NULL' then 'null_value'
-            when json_type(entries.raw_value) not in ('DOUBLE', 'BIGINT', 'UBIGINT')
+            when entries.raw_value is null or {{ json_kind('entries.raw_value') }} = 'NULL'
+                then 'null_value'
+            when {{ json_kind('entries.raw_value') }} not in ('DOUBLE', 'BIGINT', 'UBIGINT')
                 then 'non_numeric_value'
-            when not isfinite(try_cast(entries.raw_value::varchar as double))
+            when not {{ is_finite('try_cast(' ~ json_text('entries.raw_value') ~ ' as double)') }}
                 then 'non_finite_value'
         end as value_problem,
-        left(entries.raw_value::varchar, 60) as raw_text
+        left({{ json_text('entries.raw_value') }}, 60) as raw_text
     from (
         select * from metric_entries
         union all
@@ -119,8 +115,9 @@ tidy_entries as (
         tidy_metrics.metric,
         count(*) as n_rows,
         min(tidy_metrics.value_text) as value_text,
-        string_agg(coalesce(tidy_metrics.value_text, 'null'), ', ' order by tidy_metrics.file_row)
-            as value_texts
+        {{ ordered_string_agg(
+            "coalesce(tidy_metrics.value_text, 'null')", "', '", 'tidy_metrics.file_row'
+        ) }} as value_texts
     from tidy_metrics
     inner join changed_documents
         on
@@ -145,14 +142,14 @@ tidy_checked as (
         layer_position,
         metric,
         case
-            when n_rows = 1 and isfinite(try_cast(value_text as double))
+            when n_rows = 1 and {{ is_finite('try_cast(value_text as double)') }}
                 then try_cast(value_text as double)
         end as value,  -- noqa: RF04
         case
             when n_rows > 1 then 'duplicate_value'
             when value_text is null then 'null_value'
             when try_cast(value_text as double) is null then 'non_numeric_value'
-            when not isfinite(try_cast(value_text as double)) then 'non_finite_value'
+            when not {{ is_finite('try_cast(value_text as double)') }} then 'non_finite_value'
         end as value_problem,
         left(
             case when n_rows > 1 then n_rows || ' rows: ' || value_texts else value_text end, 60

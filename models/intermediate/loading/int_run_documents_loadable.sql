@@ -19,11 +19,40 @@ layer_entry_read_problems as (
 
 documents as (
     select
-        *,
+        run_id,
+        file_path,
+        file_name,
+        file_version,
+        is_validity_fixture,
+        file_problem,
+        file_problem_detail,
+        arch_name,
+        dataset_name,
+        num_steps,
+        measurement_interval,
+        final_accuracy,
+        elapsed_time_seconds,
+        invalid_fields,
         'ndt_json' as source_format
     from ndt_documents
-    union all by name
-    select * from tidy_documents
+    union all
+    select
+        run_id,
+        file_path,
+        file_name,
+        file_version,
+        is_validity_fixture,
+        file_problem,
+        file_problem_detail,
+        arch_name,
+        dataset_name,
+        num_steps,
+        measurement_interval,
+        final_accuracy,
+        elapsed_time_seconds,
+        invalid_fields,
+        source_format
+    from tidy_documents
 ),
 
 run_id_claims as (

@@ -1,10 +1,7 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ delete_removed_runs('int_runs_validated') }}",
-    )
+    config(**per_run_incremental(
+        'run_id', "{{ delete_removed_runs('int_runs_validated') }}", on_schema_change=none
+    ))
 }}
 -- One row per run with complete measurements: its series as lists in series order (the
 -- complete measurements), the per-run half of the compact parsed values. No analysis setting
@@ -31,10 +28,10 @@ run_series as (
         measurements.run_id,
         any_value(changed_runs.run_version) as run_version,
         count(*) as n_measurements,
-        list(measurements.measurement_index order by measurements.series_index)
+        {{ ordered_list('measurements.measurement_index', 'measurements.series_index') }}
             as measurement_indices,
-        list(measurements.step order by measurements.series_index) as steps,
-        list(measurements.loss order by measurements.series_index) as losses
+        {{ ordered_list('measurements.step', 'measurements.series_index') }} as steps,
+        {{ ordered_list('measurements.loss', 'measurements.series_index') }} as losses
     from measurements
     inner join changed_runs on measurements.run_id = changed_runs.run_id
     where measurements.is_complete
@@ -45,8 +42,7 @@ with_loss_velocities as (
     select
         *,
         -- u_i = L_(i+1) - L_i (METHODS.md 1.3), i = 0 .. n-2.
-        list_transform(range(n_measurements - 1), lambda i: losses[i + 2] - losses[i + 1])
-            as loss_velocities
+        {{ successive_differences('losses', 'n_measurements') }} as loss_velocities
     from run_series
 )
 
