@@ -21,12 +21,12 @@ changed_runs as (
 ),
 
 metric_values as (
-    select * from {{ ref('metric_values') }}
+    select metric_values.* from {{ ref('metric_values') }} as metric_values
     semi join changed_runs on metric_values.run_id = changed_runs.run_id
 ),
 
 step_coordination as (
-    select * from {{ ref('step_coordination') }}
+    select step_coordination.* from {{ ref('step_coordination') }} as step_coordination
     semi join changed_runs on step_coordination.run_id = changed_runs.run_id
 ),
 

@@ -20,7 +20,7 @@ changed_runs as (
 ),
 
 step_coordination as (
-    select * from {{ ref('step_coordination') }}
+    select step_coordination.* from {{ ref('step_coordination') }} as step_coordination
     semi join changed_runs on step_coordination.run_id = changed_runs.run_id
 ),
 

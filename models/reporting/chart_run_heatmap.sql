@@ -24,7 +24,7 @@ changed_runs as (
 ),
 
 metric_values as (
-    select * from {{ ref('metric_values') }}
+    select metric_values.* from {{ ref('metric_values') }} as metric_values
     semi join changed_runs on metric_values.run_id = changed_runs.run_id
 ),
 

@@ -20,7 +20,7 @@ changed_runs as (
 ),
 
 jumps as (
-    select * from {{ ref('jumps') }}
+    select jumps.* from {{ ref('jumps') }} as jumps
     semi join changed_runs on jumps.run_id = changed_runs.run_id
 ),
 

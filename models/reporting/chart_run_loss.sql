@@ -21,7 +21,7 @@ changed_runs as (
 ),
 
 losses as (
-    select * from {{ ref('losses') }}
+    select losses.* from {{ ref('losses') }} as losses
     semi join changed_runs on losses.run_id = changed_runs.run_id
 ),
 
