@@ -60,12 +60,24 @@ SKIPPED_STEPS = {
 }
 
 
+# Per-run steps whose unchanged runs are not recomputed: a value planted in each run's
+# bookkeeping row (NULL when computed; no mart reads it) survives a build with nothing changed.
+PER_RUN_STEPS = {
+    "int_loss_change_points": ("step", "measurement_index is null"),
+    "int_metric_agreement_runs": ("n_events", "detector is null"),
+    "int_detector_agreement_runs": ("n_events", "detector is null"),
+    "int_loss_agreement_runs": ("n_events", "detector is null"),
+}
+
+
 def test_unchanged_steps_are_not_recomputed(tmp_path: Path, demo_runs: Path) -> None:
     work = tmp_path / "dbt"
     warehouse = build_warehouse(work, demo_runs)
     with duckdb.connect(str(warehouse)) as con:
         for table, (column, added, _) in SKIPPED_STEPS.items():
             con.execute(f"update {table} set {column} = {column} + {added}")
+        for table, (column, bookkeeping) in PER_RUN_STEPS.items():
+            con.execute(f"update {table} set {column} = -1 where {bookkeeping}")
     run_dbt(work, demo_runs)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for table, (column, _, least) in SKIPPED_STEPS.items():
@@ -74,10 +86,24 @@ def test_unchanged_steps_are_not_recomputed(tmp_path: Path, demo_runs: Path) -> 
             ).fetchone()
             assert total > 0, table
             assert kept == total, f"{table} was recomputed with nothing changed"
+        for table, (column, bookkeeping) in PER_RUN_STEPS.items():
+            total, kept = con.execute(
+                f"select count(*), count(*) filter ({column} = -1) from {table}"
+                f" where {bookkeeping}"
+            ).fetchone()
+            assert total > 0, table
+            assert kept == total, f"{table} recomputed runs with nothing changed"
     # A changed setting recomputes the step whose input it changes.
     run_dbt(work, demo_runs, dbt_vars={"pattern_rho_threshold": 0.31})
     with duckdb.connect(str(warehouse), read_only=True) as con:
         kept = con.execute(
             "select count(*) filter (n_layers >= 1000) from int_convergence_order"
         ).fetchone()[0]
+        # The analysis settings are part of every run's version of the agreement counts.
+        planted = {
+            table: con.execute(f"select count(*) filter ({column} = -1) from {table}").fetchone()[0]
+            for table, (column, _) in PER_RUN_STEPS.items()
+            if table != "int_loss_change_points"
+        }
     assert kept == 0
+    assert set(planted.values()) == {0}, planted
