@@ -14,6 +14,7 @@
         and of the macros below, which the per-run models' own SQL only calls. -#}
     {%- set events = graph.nodes.get('model.layer_dynamics.int_layer_events') if execute else none -%}
     {%- set key = (events.raw_code if events else '')
+        ~ agreement_changed_runs.macro.macro_sql
         ~ agreement_pair_counts_by_run.macro.macro_sql
         ~ agreement_shifted_lists.macro.macro_sql -%}
     {{- local_md5(key) -}}
@@ -22,6 +23,43 @@
 {% macro agreement_shifts() -%}
     {#- The distinct shift fractions (a repeated fraction changes no share). -#}
     select distinct unnest({{ var('agreement_shift_fractions') }}::double[]) as shift_fraction
+{%- endmacro %}
+
+{% macro agreement_changed_runs(versions_relation, bookkeeping) -%}
+    {#- The CTEs versions, changed_runs and events: the real runs' versions, read from the
+        bookkeeping rows (one per real run) of `versions_relation` with the version of the
+        event and count SQL; the runs whose version this model does not hold yet, at this
+        model's version; and their events. -#}
+versions as (
+    select
+        run_id,
+        md5(run_version || '{{ agreement_counts_version() }}') as upstream_version
+    from {{ versions_relation }}
+    where {{ bookkeeping }}
+),
+
+changed_runs as (
+    select
+        run_id,
+        {{ derived_run_version('upstream_version') }} as run_version
+    from versions
+    {{- only_new_run_versions('versions', 'upstream_version') }}
+),
+
+events as (
+    select layer_events.*
+    from {{ ref('int_layer_events') }} as layer_events
+    semi join changed_runs on layer_events.run_id = changed_runs.run_id
+)
+{%- endmacro %}
+
+{% macro agreement_shift_positions() -%}
+    {#- The distinct shift fractions and their position (1-based) in ascending order: the
+        element of the per-run lists n_coinciding_shifted that counts at that shift. -#}
+    select
+        shift_fraction,
+        row_number() over (order by shift_fraction) as shift_position
+    from ({{ agreement_shifts() }})
 {%- endmacro %}
 
 {% macro agreement_shifted_lists(counts, keys) -%}
@@ -45,29 +83,9 @@
     {%- set same = 'detector' if pair == 'metric' else 'metric' %}
     {%- set other = 'other_' ~ pair %}
     {%- set tolerance = var('agreement_tolerance') | int %}
-with versions as (
-    -- A real run's version of its change points (which folds in its layer dynamics and the
-    -- penalty), with the version of the event and count SQL.
-    select
-        run_id,
-        md5(run_version || '{{ agreement_counts_version() }}') as upstream_version
-    from {{ ref('int_change_points') }}
-    where metric is null and not is_validity_fixture
-),
-
-changed_runs as (
-    select
-        run_id,
-        {{ derived_run_version('upstream_version') }} as run_version
-    from versions
-    {{- only_new_run_versions('versions', 'upstream_version') }}
-),
-
-events as (
-    select layer_events.*
-    from {{ ref('int_layer_events') }} as layer_events
-    semi join changed_runs on layer_events.run_id = changed_runs.run_id
-),
+with {{ agreement_changed_runs(
+    ref('int_change_points'), 'metric is null and not is_validity_fixture'
+) }},
 
 shifts as (
     {{ agreement_shifts() }}
@@ -234,10 +252,7 @@ with counts as (
 ),
 
 shifts as (
-    select
-        shift_fraction,
-        row_number() over (order by shift_fraction) as shift_position
-    from ({{ agreement_shifts() }})
+    {{ agreement_shift_positions() }}
 ),
 
 event_counts as (

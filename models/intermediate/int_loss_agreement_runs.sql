@@ -12,29 +12,8 @@
 
 {%- set tolerance = var('agreement_tolerance') | int %}
 
-with versions as (
-    -- A real run's loss change point version (which folds in its change points' version),
-    -- with the version of the event and count SQL.
-    select
-        run_id,
-        md5(run_version || '{{ agreement_counts_version() }}') as upstream_version
-    from {{ ref('int_loss_change_points') }}
-    where measurement_index is null
-),
-
-changed_runs as (
-    select
-        run_id,
-        {{ derived_run_version('upstream_version') }} as run_version
-    from versions
-    {{- only_new_run_versions('versions', 'upstream_version') }}
-),
-
-events as (
-    select layer_events.*
-    from {{ ref('int_layer_events') }} as layer_events
-    semi join changed_runs on layer_events.run_id = changed_runs.run_id
-),
+-- The versions are those of the loss change points (which fold in the run's change points).
+with {{ agreement_changed_runs(ref('int_loss_change_points'), 'measurement_index is null') }},
 
 loss_change_points as (
     select loss_points.*

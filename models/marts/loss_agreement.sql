@@ -9,10 +9,7 @@ with counts as (
 ),
 
 shifts as (
-    select
-        shift_fraction,
-        row_number() over (order by shift_fraction) as shift_position
-    from ({{ agreement_shifts() }})
+    {{ agreement_shift_positions() }}
 ),
 
 observed as (
