@@ -18,8 +18,8 @@ TOLERANCE = 2
 SHIFTS = (0.1, 0.2, 0.3, 0.4, 0.5)
 
 
-def compiled(warehouse: Path, model: str) -> str:
-    path = warehouse.parent / "target" / "compiled" / "layer_dynamics" / "models" / "marts"
+def compiled(warehouse: Path, model: str, folder: str = "marts") -> str:
+    path = warehouse.parent / "target" / "compiled" / "layer_dynamics" / "models" / folder
     return (path / f"{model}.sql").read_text()
 
 
@@ -81,7 +81,9 @@ def test_detector_agreement_matches_python(demo_warehouse: Path, layer_events: l
 
 def test_loss_agreement_matches_python(demo_warehouse: Path, layer_events: list[tuple]) -> None:
     loss = query(
-        demo_warehouse, "select run_id, series_index, n_velocities from int_loss_change_points"
+        demo_warehouse,
+        "select run_id, series_index, n_velocities from int_loss_change_points"
+        " where measurement_index is not null",
     )
     assert loss
     n_of = {(run_id,): n for run_id, _, n in loss}
@@ -103,7 +105,8 @@ def test_loss_agreement_matches_python(demo_warehouse: Path, layer_events: list[
 
 
 def simulated_agreement(demo_warehouse: Path, tmp_path: Path, dependent: bool) -> list[tuple]:
-    """metric_agreement's compiled SQL run on simulated events instead of the real ones."""
+    """metric_agreement's compiled SQL (and that of its per-run counts, for every run) run on
+    simulated events instead of the real ones."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(demo_warehouse, copy)
     rng = np.random.default_rng(11)
@@ -115,12 +118,21 @@ def simulated_agreement(demo_warehouse: Path, tmp_path: Path, dependent: bool) -
             rows += [("jump_z_score", f"r{run}", "m_a", f"l{layer}", int(i), 399) for i in a]
             rows += [("jump_z_score", f"r{run}", "m_b", f"l{layer}", int(i), 399) for i in set(b)]
     with duckdb.connect(str(copy)) as con:
-        con.execute("drop table if exists main.int_layer_events cascade")
+        con.execute("drop view if exists main.int_layer_events")
         con.execute(
             "create table main.int_layer_events (detector varchar, run_id varchar, metric"
             " varchar, layer varchar, series_index integer, n_velocities bigint)"
         )
         con.executemany("insert into main.int_layer_events values (?, ?, ?, ?, ?, ?)", rows)
+        # The simulated runs as real runs with a version (int_change_points' bookkeeping row),
+        # and the per-run counts of every run recomputed from the simulated events.
+        con.execute(
+            "insert into main.int_change_points (run_id, run_version, is_validity_fixture)"
+            " select distinct run_id, 'simulated', false from main.int_layer_events"
+        )
+        per_run = compiled(demo_warehouse, "int_metric_agreement_runs", "intermediate")
+        con.execute("delete from main.int_metric_agreement_runs")
+        con.execute(f"insert into main.int_metric_agreement_runs select * from ({per_run})")
         sql = compiled(demo_warehouse, "metric_agreement")
         return con.execute(
             f"select metric, coinciding_share, shifted_share from ({sql})"

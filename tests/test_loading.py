@@ -56,6 +56,17 @@ PUBLIC_MARTS = {
     "architecture_comparison": ["arch_family", "metric"],
     "jump_type_profiles": ["metric", "jump_type"],
     "change_points": ["run_id", "metric", "layer", "measurement_index"],
+    "metric_agreement": ["detector", "metric", "other_metric"],
+    "detector_agreement": ["metric", "detector", "other_detector"],
+    "loss_agreement": ["detector", "metric"],
+}
+# Incremental-by-run intermediate models behind public marts, and their grain (each run's
+# bookkeeping row has NULL keys).
+PER_RUN_MODELS = {
+    "int_loss_change_points": ["run_id", "measurement_index"],
+    "int_metric_agreement_runs": ["run_id", "detector", "metric", "other_metric"],
+    "int_detector_agreement_runs": ["run_id", "detector", "metric", "other_detector"],
+    "int_loss_agreement_runs": ["run_id", "detector", "metric"],
 }
 
 
@@ -325,6 +336,11 @@ def test_incremental_build_equals_full_refresh(incremental_and_full: tuple[Path,
             assert not left.duplicated(grain).any(), mart
         if mart != "runs" and "run_id" in left.columns and mart in PER_RUN_MARTS:
             assert set(left.run_id) <= loaded_runs, mart
+    for model, grain in PER_RUN_MODELS.items():
+        left, right = fetch(incremental, model), fetch(full, model)
+        assert_same_rows(left, right, label=model)
+        assert not left.duplicated(grain).any(), model
+        assert set(left.run_id) <= loaded_runs, model
     # The changed runs carry their new values.
     values = fetch(incremental, "metric_values", ["run_1", "packed", "tidy_0"])
     expected = pd.concat(

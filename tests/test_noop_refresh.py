@@ -69,6 +69,29 @@ SKIPPED_STEPS = {
 SKIPPED_AFTER_JUMP_TYPES = {"chart_run_jumps": ("measurement_index", 1_000_000, 1_000_000)}
 
 
+# Per-run steps whose unchanged runs are not recomputed: a value planted in each run's
+# bookkeeping row (NULL when computed; no mart reads it) survives a build with nothing changed.
+PER_RUN_STEPS = {
+    "int_loss_change_points": ("step", "measurement_index is null"),
+    "int_metric_agreement_runs": ("n_events", "detector is null"),
+    "int_detector_agreement_runs": ("n_events", "detector is null"),
+    "int_loss_agreement_runs": ("n_events", "detector is null"),
+}
+
+
+def planted_bookkeeping_kept(warehouse: Path) -> dict[str, bool]:
+    """Per table of PER_RUN_STEPS: whether every bookkeeping row still holds the plant."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        kept = {}
+        for table, (column, bookkeeping) in PER_RUN_STEPS.items():
+            total, planted = con.execute(
+                f"select count(*), count(*) filter ({column} = -1) from {table} where {bookkeeping}"
+            ).fetchone()
+            assert total > 0, table
+            kept[table] = planted == total
+        return kept
+
+
 def plant(warehouse: Path, steps: dict[str, tuple[str, int, int]]) -> None:
     with duckdb.connect(str(warehouse)) as con:
         for table, (column, added, _) in steps.items():
@@ -91,9 +114,16 @@ def test_unchanged_steps_are_not_recomputed(tmp_path: Path, demo_runs: Path) -> 
     plant(warehouse, SKIPPED_STEPS)
     run_dbt(work, demo_runs)
     assert_planted_values_kept(warehouse, SKIPPED_STEPS)
+    # (Also planted after that build: the values planted above in int_change_point_grid
+    # change the calibrated penalty, and so rightly every run's change points and what
+    # follows them.)
     plant(warehouse, SKIPPED_AFTER_JUMP_TYPES)
+    with duckdb.connect(str(warehouse)) as con:
+        for table, (column, bookkeeping) in PER_RUN_STEPS.items():
+            con.execute(f"update {table} set {column} = -1 where {bookkeeping}")
     run_dbt(work, demo_runs)
     assert_planted_values_kept(warehouse, {**SKIPPED_STEPS, **SKIPPED_AFTER_JUMP_TYPES})
+    assert planted_bookkeeping_kept(warehouse) == dict.fromkeys(PER_RUN_STEPS, True)
     # A changed setting recomputes the steps whose input it changes, and only those.
     run_dbt(work, demo_runs, dbt_vars={"critical_percentile": 0.85})
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -117,4 +147,12 @@ def test_unchanged_steps_are_not_recomputed(tmp_path: Path, demo_runs: Path) -> 
         "chart_run_coordination": False,
         "chart_run_comparison": False,
         "chart_run_jumps": False,
+    }
+    # The agreement counts hold every analysis setting in their version; the loss's change
+    # points depend on the change points' version and the loss alone.
+    assert planted_bookkeeping_kept(warehouse) == {
+        "int_loss_change_points": True,
+        "int_metric_agreement_runs": False,
+        "int_detector_agreement_runs": False,
+        "int_loss_agreement_runs": False,
     }

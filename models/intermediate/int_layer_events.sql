@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- One row per event of a real run's layer series by each agreement detector (z > 2 jumps,
 -- robust jumps, change points), with the series length for shifting. The jump flags are
 -- read from int_layer_dynamics's sparse index lists, never from the per-step view.

@@ -1,0 +1,369 @@
+{#-
+  Agreement between detectors, metrics and the loss curve (the marts metric_agreement,
+  detector_agreement and loss_agreement).
+
+  Every count behind those marts is a sum over runs: the events of a detector and metric
+  (n_events), those within +/- `agreement_tolerance` measurements of an event of the other
+  side (n_coinciding) and the same after shifting the other side's events circularly by each
+  of `agreement_shift_fractions`. So the counts are computed per run, incrementally (the
+  models int_*_agreement_runs: only the runs whose version changed), and the marts sum them.
+-#}
+
+{% macro agreement_counts_version() -%}
+    {#- Part of every per-run agreement row's version: the SQL of the events (int_layer_events)
+        and of the macros below, which the per-run models' own SQL only calls. -#}
+    {%- set events = graph.nodes.get('model.layer_dynamics.int_layer_events') if execute else none -%}
+    {%- set key = (events.raw_code if events else '')
+        ~ agreement_changed_runs.macro.macro_sql
+        ~ agreement_pair_counts_by_run.macro.macro_sql
+        ~ agreement_shifted_lists.macro.macro_sql -%}
+    {{- local_md5(key) -}}
+{%- endmacro %}
+
+{% macro agreement_shifts() -%}
+    {#- The distinct shift fractions (a repeated fraction changes no share). -#}
+    select distinct unnest({{ var('agreement_shift_fractions') }}::double[]) as shift_fraction
+{%- endmacro %}
+
+{% macro agreement_changed_runs(versions_relation, bookkeeping) -%}
+    {#- The CTEs versions, changed_runs and events: the real runs' versions, read from the
+        bookkeeping rows (one per real run) of `versions_relation` with the version of the
+        event and count SQL; the runs whose version this model does not hold yet, at this
+        model's version; and their events. -#}
+versions as (
+    select
+        run_id,
+        md5(run_version || '{{ agreement_counts_version() }}') as upstream_version
+    from {{ versions_relation }}
+    where {{ bookkeeping }}
+),
+
+changed_runs as (
+    select
+        run_id,
+        {{ derived_run_version('upstream_version') }} as run_version
+    from versions
+    {{- only_new_run_versions('versions', 'upstream_version') }}
+),
+
+events as (
+    select layer_events.*
+    from {{ ref('int_layer_events') }} as layer_events
+    semi join changed_runs on layer_events.run_id = changed_runs.run_id
+)
+{%- endmacro %}
+
+{% macro agreement_shift_positions() -%}
+    {#- The distinct shift fractions and their position (1-based) in ascending order: the
+        element of the per-run lists n_coinciding_shifted that counts at that shift. -#}
+    select
+        shift_fraction,
+        row_number() over (order by shift_fraction) as shift_position
+    from ({{ agreement_shifts() }})
+{%- endmacro %}
+
+{% macro agreement_shifted_lists(counts, keys) -%}
+    {#- One row per `keys`: the per-shift counts of `counts` (keys, shift_fraction,
+        n_coinciding_at_shift) as one list, in ascending order of shift fraction. -#}
+    select
+        {{ keys | join(', ') }},
+        list(n_coinciding_at_shift order by shift_fraction) as n_coinciding_shifted
+    from {{ counts }}
+    group by {{ keys | join(', ') }}
+{%- endmacro %}
+
+{% macro agreement_pair_counts_by_run(pair) -%}
+    {#- The per-run counts behind metric_agreement (pair='metric': a detector's events of a
+        metric against that detector's events of another metric) and detector_agreement
+        (pair='detector': a metric's events by a detector against those by another detector),
+        for the real runs whose version changed. Rows per run: one bookkeeping row (every
+        other column NULL) holding the version; per detector and metric with events, one row
+        with n_events (other_<pair> NULL); per detector, metric and other <pair> with events
+        in the run, one row with the coinciding counts. -#}
+    {%- set same = 'detector' if pair == 'metric' else 'metric' %}
+    {%- set other = 'other_' ~ pair %}
+    {%- set tolerance = var('agreement_tolerance') | int %}
+with {{ agreement_changed_runs(
+    ref('int_change_points'), 'metric is null and not is_validity_fixture'
+) }},
+
+shifts as (
+    {{ agreement_shifts() }}
+),
+
+others as (
+    -- The {{ pair }}s with events in the run: the other side of each pair.
+    select distinct
+        run_id,
+        {{ pair }} as {{ other }}
+    from events
+),
+
+covered as (
+    -- Every series index within tolerance of an event.
+    select distinct
+        events.detector,
+        events.run_id,
+        events.metric,
+        events.layer,
+        events.series_index + window_offsets.offset_index as series_index
+    from events
+    cross join range(-{{ tolerance }}, {{ tolerance + 1 }}) as window_offsets (offset_index)
+),
+
+covered_shifted as (
+    -- The same after shifting the events circularly by a share of the series.
+    select distinct
+        events.detector,
+        events.run_id,
+        events.metric,
+        events.layer,
+        shifts.shift_fraction,
+        (events.series_index + round(shifts.shift_fraction * events.n_velocities)::integer)
+        % events.n_velocities + window_offsets.offset_index as series_index
+    from events
+    cross join shifts
+    cross join range(-{{ tolerance }}, {{ tolerance + 1 }}) as window_offsets (offset_index)
+),
+
+event_counts as (
+    select
+        run_id,
+        detector,
+        metric,
+        count(*) as n_events
+    from events
+    group by run_id, detector, metric
+),
+
+observed as (
+    select
+        events.run_id,
+        events.detector,
+        events.metric,
+        others.{{ other }},
+        count(covered.series_index) as n_coinciding
+    from events
+    inner join others
+        on events.run_id = others.run_id and events.{{ pair }} != others.{{ other }}
+    left join covered
+        on
+            events.{{ same }} = covered.{{ same }}
+            and events.run_id = covered.run_id
+            and others.{{ other }} = covered.{{ pair }}
+            and events.layer = covered.layer
+            and events.series_index = covered.series_index
+    group by events.run_id, events.detector, events.metric, others.{{ other }}
+),
+
+shifted as (
+    select
+        events.run_id,
+        events.detector,
+        events.metric,
+        others.{{ other }},
+        shifts.shift_fraction,
+        count(covered_shifted.series_index) as n_coinciding_at_shift
+    from events
+    inner join others
+        on events.run_id = others.run_id and events.{{ pair }} != others.{{ other }}
+    cross join shifts
+    left join covered_shifted
+        on
+            events.{{ same }} = covered_shifted.{{ same }}
+            and events.run_id = covered_shifted.run_id
+            and others.{{ other }} = covered_shifted.{{ pair }}
+            and events.layer = covered_shifted.layer
+            and shifts.shift_fraction = covered_shifted.shift_fraction
+            and events.series_index = covered_shifted.series_index
+    group by
+        events.run_id, events.detector, events.metric, others.{{ other }}, shifts.shift_fraction
+),
+
+shifted_lists as (
+    {{ agreement_shifted_lists('shifted', ['run_id', 'detector', 'metric', other]) }}
+),
+
+counts as (
+    select
+        run_id,
+        detector,
+        metric,
+        null::varchar as {{ other }},
+        n_events,
+        null::bigint as n_coinciding,
+        null::bigint[] as n_coinciding_shifted
+    from event_counts
+    union all
+    select
+        observed.run_id,
+        observed.detector,
+        observed.metric,
+        observed.{{ other }},
+        null::bigint as n_events,
+        observed.n_coinciding,
+        shifted_lists.n_coinciding_shifted
+    from observed
+    inner join shifted_lists
+        on
+            observed.run_id = shifted_lists.run_id
+            and observed.detector = shifted_lists.detector
+            and observed.metric = shifted_lists.metric
+            and observed.{{ other }} = shifted_lists.{{ other }}
+),
+
+final as (
+    select
+        changed_runs.run_id,
+        changed_runs.run_version,
+        null::varchar as detector,
+        null::varchar as metric,
+        null::varchar as {{ other }},
+        null::bigint as n_events,
+        null::bigint as n_coinciding,
+        null::bigint[] as n_coinciding_shifted
+    from changed_runs
+    union all
+    select
+        counts.run_id,
+        changed_runs.run_version,
+        counts.detector,
+        counts.metric,
+        counts.{{ other }},
+        counts.n_events,
+        counts.n_coinciding,
+        counts.n_coinciding_shifted
+    from counts
+    inner join changed_runs on counts.run_id = changed_runs.run_id
+)
+
+select * from final
+{%- endmacro %}
+
+{% macro agreement_pair_mart(pair, per_run_model) -%}
+    {#- metric_agreement (pair='metric') or detector_agreement (pair='detector') from the
+        per-run counts: the sums over runs, the pairs drawn from every run's events (a run
+        without events of the other side counts its events as not coinciding). -#}
+    {%- set same = 'detector' if pair == 'metric' else 'metric' %}
+    {%- set other = 'other_' ~ pair %}
+with counts as (
+    select * from {{ ref(per_run_model) }}
+    where detector is not null
+),
+
+shifts as (
+    {{ agreement_shift_positions() }}
+),
+
+event_counts as (
+    select
+        detector,
+        metric,
+        sum(n_events)::bigint as n_events
+    from counts
+    where {{ other }} is null
+    group by detector, metric
+),
+
+{{ pair }}s as (
+    select distinct {{ pair }} from event_counts
+),
+
+pairs as (
+    select
+        event_counts.detector,
+        event_counts.metric,
+        other_sides.{{ pair }} as {{ other }},
+        event_counts.n_events
+    from event_counts
+    cross join {{ pair }}s as other_sides
+    where event_counts.{{ pair }} != other_sides.{{ pair }}
+),
+
+pair_counts as (
+    select
+        detector,
+        metric,
+        {{ other }},
+        sum(n_coinciding)::bigint as n_coinciding
+    from counts
+    where {{ other }} is not null
+    group by detector, metric, {{ other }}
+),
+
+pair_counts_at_shift as (
+    select
+        counts.detector,
+        counts.metric,
+        counts.{{ other }},
+        shifts.shift_fraction,
+        sum(counts.n_coinciding_shifted[shifts.shift_position])::bigint as n_coinciding_at_shift
+    from counts
+    cross join shifts
+    where counts.{{ other }} is not null
+    group by counts.detector, counts.metric, counts.{{ other }}, shifts.shift_fraction
+),
+
+observed as (
+    select
+        pairs.detector,
+        pairs.metric,
+        pairs.{{ other }},
+        pairs.n_events,
+        coalesce(pair_counts.n_coinciding, 0) as n_coinciding
+    from pairs
+    left join pair_counts
+        on
+            pairs.detector = pair_counts.detector
+            and pairs.metric = pair_counts.metric
+            and pairs.{{ other }} = pair_counts.{{ other }}
+),
+
+shifted as (
+    select
+        pairs.detector,
+        pairs.metric,
+        pairs.{{ other }},
+        shifts.shift_fraction,
+        coalesce(pair_counts_at_shift.n_coinciding_at_shift, 0) / pairs.n_events
+            as shifted_share_at_shift
+    from pairs
+    cross join shifts
+    left join pair_counts_at_shift
+        on
+            pairs.detector = pair_counts_at_shift.detector
+            and pairs.metric = pair_counts_at_shift.metric
+            and pairs.{{ other }} = pair_counts_at_shift.{{ other }}
+            and shifts.shift_fraction = pair_counts_at_shift.shift_fraction
+),
+
+chance as (
+    select
+        detector,
+        metric,
+        {{ other }},
+        avg(shifted_share_at_shift order by shift_fraction) as shifted_share
+    from shifted
+    group by detector, metric, {{ other }}
+),
+
+final as (
+    select
+        observed.{{ same }},
+        observed.{{ pair }},
+        observed.{{ other }},
+        observed.n_events,
+        observed.n_coinciding,
+        observed.n_coinciding / observed.n_events as coinciding_share,
+        chance.shifted_share,
+        observed.n_coinciding / observed.n_events - chance.shifted_share as excess_share
+    from observed
+    inner join chance
+        on
+            observed.detector = chance.detector
+            and observed.metric = chance.metric
+            and observed.{{ other }} = chance.{{ other }}
+)
+
+select * from final
+{%- endmacro %}
