@@ -24,13 +24,9 @@
 {%- endmacro %}
 
 {% macro create_run_versions_table() -%}
-    {#- on-run-start (dbt_project.yml): the bookkeeping table exists before any model runs. -#}
-    create schema if not exists bookkeeping;
-    create table if not exists {{ run_versions_relation() }} (
-        model_name varchar not null,
-        run_id varchar not null,
-        run_version varchar not null
-    )
+    {#- on-run-start (dbt_project.yml): the bookkeeping table exists before any model runs
+        (per engine: macros/engine/hooks.sql). -#}
+    {{ adapter.dispatch('create_run_versions_table')() }}
 {%- endmacro %}
 
 {% macro ancestor_checksums(node_ids, seen) -%}

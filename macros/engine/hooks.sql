@@ -3,7 +3,7 @@
   called through adapter.dispatch, with a `duckdb__` implementation (the default target) and
   a `spark__` one (target `spark`, docs/spark.md). Models call the undecorated name.
 
-  engine/hooks.sql      build hooks (leftover temporary relations)
+  engine/hooks.sql      build hooks (leftover temporary relations, the run-versions table)
   engine/functions.sql  small functions and types both engines spell differently
   engine/incremental.sql  the per-run incremental config and the removal of gone runs
   engine/readers.sql    the run-file readers (DuckDB read_blob, Spark binaryFile)
@@ -52,4 +52,25 @@
 
 {% macro spark__set_preserve_insertion_order(preserve) -%}
     select 1 as insertion_order_kept
+{%- endmacro %}
+
+{% macro duckdb__create_run_versions_table() -%}
+    create schema if not exists bookkeeping;
+    create table if not exists {{ run_versions_relation() }} (
+        model_name varchar not null,
+        run_id varchar not null,
+        run_version varchar not null
+    )
+{%- endmacro %}
+
+{% macro spark__create_run_versions_table() -%}
+    {#- One statement per call on Spark: the schema first, then the table. -#}
+    {%- if execute -%}
+        {%- do run_query('create schema if not exists bookkeeping') -%}
+    {%- endif -%}
+    create table if not exists {{ run_versions_relation() }} (
+        model_name string,
+        run_id string,
+        run_version string
+    ) using parquet
 {%- endmacro %}
