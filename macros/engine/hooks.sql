@@ -6,7 +6,8 @@
   engine/hooks.sql      build hooks (leftover temporary relations, the run-versions table)
   engine/functions.sql  small functions and types both engines spell differently
   engine/incremental.sql  the per-run incremental config and the removal of gone runs
-  engine/readers.sql    the run-file readers (DuckDB read_blob, Spark binaryFile)
+  engine/readers_*.sql  the run-file readers (DuckDB read_blob, Spark binaryFile)
+  engine/tidy_readers_*.sql  the tidy-table readers
 -#}
 
 {% macro drop_leftover_temporary_relations() -%}
