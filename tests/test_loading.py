@@ -408,6 +408,8 @@ def test_full_scan_tests_run_only_when_selected(incremental_and_full: tuple[Path
     full_scans = {unique_id for unique_id in run_results(work_dir) if unique_id.startswith("test.")}
     assert integrity <= full_scans
     assert any("unique_combination_of_columns_metric_values" in test for test in full_scans)
+    # and the grain of the per-run chart data, as many rows as the archive's steps.
+    assert any("unique_combination_of_columns_chart_run_heatmap" in test for test in full_scans)
     # A plain `dbt build` (the refresh above) ran none of them: the default selector.
     assert not full_scans & plain_build
     assert any(unique_id.startswith("test.") for unique_id in plain_build)
