@@ -26,11 +26,27 @@
     md5({{ upstream_version }} || '{{ local_md5(model_key) }}')
 {%- endmacro %}
 
+{% macro upstream_run_versions(
+    relation, upstream_version_column='run_version', with_settings=true, where=none
+) -%}
+    {#- (run_id, run_version) of every run of `relation` (where `where` holds), at the
+        version this model gives it: what the model holds after a build
+        (record_held_run_versions, macros/engine/held_run_versions.sql). -#}
+    select
+        run_id,
+        any_value({{ derived_run_version(upstream_version_column, with_settings) }}) as run_version
+    from {{ relation }}
+    {%- if where %}
+        where {{ where }}
+    {%- endif %}
+    group by run_id
+{%- endmacro %}
+
 {% macro only_new_run_versions(alias, upstream_version_column='run_version', with_settings=true) -%}
     {#- Incremental builds skip the runs whose current version this model already holds. -#}
     {%- if is_incremental() %}
         where not exists (
-            select 1 from {{ this }} as loaded
+            select 1 from {{ held_run_versions() }} as loaded
             where
                 loaded.run_id = {{ alias }}.run_id
                 and loaded.run_version
@@ -78,10 +94,10 @@
             and not files.is_read_by_python
             {%- if is_incremental() %}
                 and not exists (
-                    select 1 from {{ this }} as loaded
+                    select 1 from {{ held_run_versions('file_path', 'file_version') }} as loaded
                     where
-                        loaded.file_path = documents.file_path
-                        and loaded.file_version = documents.file_version
+                        loaded.run_id = documents.file_path
+                        and loaded.run_version = documents.file_version
                 )
             {%- endif %}
         order by documents.file_path

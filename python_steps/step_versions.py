@@ -31,8 +31,12 @@ def input_fingerprint(
 
 
 def stored_fingerprints(session: Any, this: object, is_incremental: bool) -> set[str]:
-    """The fingerprints the model's table holds (none before its first build)."""
+    """The fingerprints the model's table holds (none before its first build, or when the
+    table was built before the step kept a fingerprint)."""
     if not is_incremental:
+        return set()
+    columns = [column[0] for column in session.execute(f"select * from {this} limit 0").description]
+    if FINGERPRINT_COLUMN not in columns:
         return set()
     rows = session.execute(f"select distinct {FINGERPRINT_COLUMN} from {this}").fetchall()
     return {row[0] for row in rows}

@@ -64,9 +64,23 @@ SKIPPED_STEPS = {
     "chart_run_coordination": ("n_measurements", 1_000_000, 1_000_000),
     "chart_run_comparison": ("n_measurements", 1_000_000, 1_000_000),
 }
-# Planted in a second build: the jump typing is part of every run's version of this table,
-# so the value planted in int_jump_types above rightly recomputes it once.
-SKIPPED_AFTER_JUMP_TYPES = {"chart_run_jumps": ("measurement_index", 1_000_000, 1_000_000)}
+# Planted in a second build: the jump typing is part of every run's version of this table
+# and part of the input of the whole tables after jumps (macros/unchanged_tables.sql), so
+# the value planted in int_jump_types above rightly recomputes them once.
+SKIPPED_AFTER_JUMP_TYPES = {
+    "chart_run_jumps": ("measurement_index", 1_000_000, 1_000_000),
+    "int_jumps": ("step", 1_000_000, 1_000_000),
+    "jumps": ("step", 1_000_000, 1_000_000),
+    "critical_periods": ("timing_window", 1_000_000, 1_000_000),
+    "jump_type_profiles": ("n_jumps", 1_000_000, 1_000_000),
+    "chart_jump_type_names": ("n_jumps", 1_000_000, 1_000_000),
+    "chart_jump_type_profiles": ("n_jumps", 1_000_000, 1_000_000),
+    "chart_jump_sample": ("n_jumps_total", 1_000_000, 1_000_000),
+    "int_architecture_intervals": ("mean_critical_steps_high", 1_000_000, 1_000_000),
+}
+# Planted with them, and recomputed: its input, the table of int_architecture_intervals,
+# holds the plant above (a whole table's input is its inputs' data, not only their version).
+RECOMPUTED_AFTER_PLANT = {"architecture_comparison": ("n_runs", 1_000_000, 1_000_000)}
 
 
 # Per-run steps whose unchanged runs are not recomputed: a value planted in each run's
@@ -117,12 +131,16 @@ def test_unchanged_steps_are_not_recomputed(tmp_path: Path, demo_runs: Path) -> 
     # (Also planted after that build: the values planted above in int_change_point_grid
     # change the calibrated penalty, and so rightly every run's change points and what
     # follows them.)
-    plant(warehouse, SKIPPED_AFTER_JUMP_TYPES)
+    plant(warehouse, {**SKIPPED_AFTER_JUMP_TYPES, **RECOMPUTED_AFTER_PLANT})
     with duckdb.connect(str(warehouse)) as con:
         for table, (column, bookkeeping) in PER_RUN_STEPS.items():
             con.execute(f"update {table} set {column} = -1 where {bookkeeping}")
     run_dbt(work, demo_runs)
     assert_planted_values_kept(warehouse, {**SKIPPED_STEPS, **SKIPPED_AFTER_JUMP_TYPES})
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table, (column, _, least) in RECOMPUTED_AFTER_PLANT.items():
+            planted = con.execute(f"select count(*) filter ({column} >= {least}) from {table}")
+            assert planted.fetchone()[0] == 0, f"{table} kept a stale input"
     assert planted_bookkeeping_kept(warehouse) == dict.fromkeys(PER_RUN_STEPS, True)
     # A changed setting recomputes the steps whose input it changes, and only those.
     run_dbt(work, demo_runs, dbt_vars={"critical_percentile": 0.85})
@@ -147,6 +165,15 @@ def test_unchanged_steps_are_not_recomputed(tmp_path: Path, demo_runs: Path) -> 
         "chart_run_coordination": False,
         "chart_run_comparison": False,
         "chart_run_jumps": False,
+        # Every analysis setting is part of these tables' input fingerprint.
+        "int_jumps": False,
+        "jumps": False,
+        "critical_periods": False,
+        "jump_type_profiles": False,
+        "chart_jump_type_names": False,
+        "chart_jump_type_profiles": False,
+        "chart_jump_sample": False,
+        "int_architecture_intervals": False,
     }
     # The agreement counts hold every analysis setting in their version; the loss's change
     # points depend on the change points' version and the loss alone.

@@ -7,10 +7,20 @@
   of gone keys.
 -#}
 
-{% macro per_run_incremental(unique_key, removal_hook, on_schema_change='append_new_columns') -%}
+{% macro per_run_incremental(
+    unique_key, removal_hook, on_schema_change='append_new_columns', record_hook=none
+) -%}
     {#- The config of a per-run incremental model: `config(**per_run_incremental(...))`.
-        `removal_hook`: the post-hook that removes the rows of gone runs (its Jinja text). -#}
-    {{ return(adapter.dispatch('per_run_incremental')(unique_key, removal_hook, on_schema_change)) }}
+        `removal_hook`: the post-hook that removes the rows of gone runs (its Jinja text);
+        `record_hook`: the post-hook that records the run versions the model holds
+        (record_held_run_versions, macros/engine/held_run_versions.sql), if it keeps them. -#}
+    {%- set settings = adapter.dispatch('per_run_incremental')(
+        unique_key, removal_hook, on_schema_change
+    ) -%}
+    {%- if record_hook is not none -%}
+        {%- do settings.update({'post_hook': [removal_hook, record_hook]}) -%}
+    {%- endif -%}
+    {{ return(settings) }}
 {%- endmacro %}
 
 {% macro duckdb__per_run_incremental(unique_key, removal_hook, on_schema_change) -%}

@@ -308,10 +308,10 @@ changed_documents as (
     where documents.file_problem is null
     {%- if is_incremental() %}
         and not exists (
-            select 1 from {{ this }} as loaded
+            select 1 from {{ held_run_versions('file_path', 'file_version') }} as loaded
             where
-                loaded.file_path = documents.file_path
-                and loaded.file_version = documents.file_version
+                loaded.run_id = documents.file_path
+                and loaded.run_version = documents.file_version
         )
     {%- endif %}
 ),

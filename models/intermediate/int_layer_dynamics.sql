@@ -1,6 +1,9 @@
 {{
     config(**per_run_incremental(
-        'run_id', "{{ delete_removed_runs('int_runs_validated') }}", on_schema_change=none
+        'run_id', "{{ delete_removed_runs('int_runs_validated') }}", on_schema_change=none,
+        record_hook="{{ record_held_run_versions(upstream_run_versions(
+            ref('int_runs_validated'), where='is_analyzed'
+        )) }}",
     ))
 }}
 -- One row per analysed run, metric and layer: the series maths of METHODS.md 1.1-1.3 in one

@@ -1,6 +1,7 @@
 {{
     config(**per_run_incremental(
-        'run_id', "{{ delete_removed_runs('int_runs_validated') }}", on_schema_change=none
+        'run_id', "{{ delete_removed_runs('int_runs_validated') }}", on_schema_change=none,
+        record_hook="{{ record_held_run_versions(upstream_run_versions(ref('int_layer_dynamics'))) }}",
     ))
 }}
 -- One row per analysed run, metric and layer: stabilization (1.1) and the layer's critical

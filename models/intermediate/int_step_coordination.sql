@@ -3,7 +3,10 @@
         materialized='incremental',
         unique_key='run_id',
         incremental_strategy='delete+insert',
-        post_hook="{{ delete_removed_runs('int_runs_validated') }}",
+        post_hook=[
+            "{{ delete_removed_runs('int_runs_validated') }}",
+            "{{ record_held_run_versions(upstream_run_versions(ref('int_layer_dynamics'))) }}",
+        ],
     )
 }}
 -- One row per analysed run, metric and series index: how many layers are critical together,

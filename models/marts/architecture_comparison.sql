@@ -1,3 +1,4 @@
+{{ config(**unchanged_table_config()) }}
 -- One row per architecture family and metric: per-run figures averaged over the family's
 -- runs; jump figures over the family's jumps; each mean with its run-level bootstrap 95%
 -- interval.
@@ -94,7 +95,7 @@ final as (
 with_intervals as (
     select
         final.*,
-        intervals.* exclude (intervals.arch_family, intervals.metric)
+        intervals.* exclude (intervals.arch_family, intervals.metric, intervals.input_fingerprint)
     from final
     left join intervals
         on
@@ -102,4 +103,10 @@ with_intervals as (
             and final.metric = intervals.metric
 )
 
-select * from with_intervals
+{% if inputs_unchanged() %}
+    -- Nothing it reads changed since the last build: the table stays as it is
+    -- (macros/unchanged_tables.sql).
+    select * from {{ this }} where false
+{%- else %}
+    select * from with_intervals
+{%- endif %}

@@ -1,3 +1,4 @@
+{{ config(**unchanged_table_config()) }}
 -- One row per run and metric: critical periods, transitions, coordination and loss coupling,
 -- each beside its chance level, p-values and Benjamini-Hochberg q-values.
 
@@ -175,4 +176,10 @@ strength as (
     from with_q_values
 )
 
-select * from strength
+{% if inputs_unchanged() %}
+    -- Nothing it reads changed since the last build: the table stays as it is
+    -- (macros/unchanged_tables.sql).
+    select * from {{ this }} where false
+{%- else %}
+    select * from strength
+{%- endif %}

@@ -1,3 +1,4 @@
+{{ config(**unchanged_table_config()) }}
 -- One row per sampled jump (run, metric, layer, measurement): a reproducible sample for
 -- scatter plots, at most chart_max_rows // n_metrics jumps per metric (all of them when
 -- a metric has fewer), chosen by a hash of the jump's key. Only jumps with magnitude > 0
@@ -59,4 +60,10 @@ final as (
     order by metric, run_id, layer_position, measurement_index
 )
 
-select * from final
+{% if inputs_unchanged() %}
+    -- Nothing it reads changed since the last build: the table stays as it is
+    -- (macros/unchanged_tables.sql).
+    select * from {{ this }} where false
+{%- else %}
+    select * from final
+{%- endif %}

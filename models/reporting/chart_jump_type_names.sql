@@ -1,3 +1,4 @@
+{{ config(**unchanged_table_config()) }}
 -- One row per metric and jump type: a human name for the k-means cluster from its
 -- centre: when its jumps happen (mean phase: early < 1/3 <= mid < 2/3 <= late), how big
 -- they are and, when notably so, how fast (standardized mean magnitude and speed: small/slow
@@ -97,4 +98,10 @@ final as (
     order by metric, jump_type
 )
 
-select * from final
+{% if inputs_unchanged() %}
+    -- Nothing it reads changed since the last build: the table stays as it is
+    -- (macros/unchanged_tables.sql).
+    select * from {{ this }} where false
+{%- else %}
+    select * from final
+{%- endif %}

@@ -1,3 +1,4 @@
+{{ config(**unchanged_table_config()) }}
 -- One row per metric, jump type and clustering feature: the feature's mean over the type's
 -- jumps, raw and standardized the way k-means saw it (over all jumps of the metric: mean 0,
 -- population standard deviation 1), with the type's human name.
@@ -82,4 +83,10 @@ final as (
     order by standardized.metric, standardized.jump_type, standardized.feature
 )
 
-select * from final
+{% if inputs_unchanged() %}
+    -- Nothing it reads changed since the last build: the table stays as it is
+    -- (macros/unchanged_tables.sql).
+    select * from {{ this }} where false
+{%- else %}
+    select * from final
+{%- endif %}

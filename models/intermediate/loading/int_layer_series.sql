@@ -1,6 +1,9 @@
 {{
     config(**per_run_incremental(
-        'run_id', "{{ delete_removed_runs('int_runs_validated') }}", on_schema_change=none
+        'run_id', "{{ delete_removed_runs('int_runs_validated') }}", on_schema_change=none,
+        record_hook="{{ record_held_run_versions(upstream_run_versions(
+            ref('int_runs_validated'), with_settings=false
+        )) }}",
     ))
 }}
 -- One row per run, metric and layer with complete measurements: the layer's values in series

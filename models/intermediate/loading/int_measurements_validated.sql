@@ -1,6 +1,9 @@
 {{
     config(**per_run_incremental(
-        'run_id', "{{ delete_removed_runs('int_run_documents_loadable') }}"
+        'run_id', "{{ delete_removed_runs('int_run_documents_loadable') }}",
+        record_hook="{{ record_held_run_versions(upstream_run_versions(
+            ref('int_measurements_unnested'), with_settings=false
+        )) }}",
     ))
 }}
 -- One row per run and measurement: is it complete (valid step, loss and every value of every

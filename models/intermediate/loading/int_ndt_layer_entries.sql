@@ -1,6 +1,10 @@
 {{
     config(**per_run_incremental(
-        'file_path', "{{ delete_unparsed_run_files() }}"
+        'file_path', "{{ delete_unparsed_run_files() }}",
+        record_hook="{{ record_held_run_versions(
+            'select file_path as run_id, file_version as run_version from '
+            ~ ref('int_ndt_documents_parsed') ~ ' where file_problem is null'
+        ) }}",
     ))
 }}
 -- One row per run file, measurement and layer entry (a measurement without layers keeps one
