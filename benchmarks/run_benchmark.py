@@ -321,6 +321,25 @@ def finish_work(work: Path, keep_warehouse: bool) -> None:
             path.unlink()
 
 
+def bench_threshold_change(
+    row: dict[str, Any], scale: str, work: Path, folder: Path, timeout: float | None
+) -> None:
+    """The rebuild after a threshold change, as make run builds it, then back to the default
+    with a plain `dbt build` (the same kind of change, as a user types it)."""
+    log(f"{scale}: threshold change {THRESHOLD_CHANGE}, incremental dbt build")
+    row["threshold_change"] = dbt(
+        "build", work, folder, "threshold_change", timeout, dbt_vars=THRESHOLD_CHANGE
+    )
+    log(f"{scale}: threshold-change build {row['threshold_change']['seconds']:.1f} s")
+    # And back to the default threshold with a plain `dbt build`: the same kind of
+    # change (every analysis recomputed from the parsed values), as a user types it.
+    log(f"{scale}: threshold back to its default, plain dbt build")
+    row["threshold_change_plain"] = dbt(
+        "build", work, folder, "threshold_change_plain", timeout, plain=True
+    )
+    log(f"{scale}: threshold-change plain build {row['threshold_change_plain']['seconds']:.1f} s")
+
+
 def bench_scale(scale: str, args: argparse.Namespace) -> dict[str, Any]:
     n_runs = synthetic_runs.scale_runs(scale)
     folder = synthetic_runs.runs_folder(scale, args.seed, args.bench_dir)
@@ -374,21 +393,10 @@ def bench_scale(scale: str, args: argparse.Namespace) -> dict[str, Any]:
             log(f"{scale}: remove those runs, incremental dbt build")
             row["remove_one"] = dbt("build", work, folder, "remove_one", timeout)
             log(f"{scale}: remove-one build {row['remove_one']['seconds']:.1f} s")
-        log(f"{scale}: threshold change {THRESHOLD_CHANGE}, incremental dbt build")
-        row["threshold_change"] = dbt(
-            "build", work, folder, "threshold_change", timeout, dbt_vars=THRESHOLD_CHANGE
-        )
-        log(f"{scale}: threshold-change build {row['threshold_change']['seconds']:.1f} s")
-        # And back to the default threshold with a plain `dbt build`: the same kind of
-        # change (every analysis recomputed from the parsed values), as a user types it.
-        log(f"{scale}: threshold back to its default, plain dbt build")
-        row["threshold_change_plain"] = dbt(
-            "build", work, folder, "threshold_change_plain", timeout, plain=True
-        )
-        log(
-            f"{scale}: threshold-change plain build"
-            f" {row['threshold_change_plain']['seconds']:.1f} s"
-        )
+        if scale in args.skip_threshold.split(","):
+            log(f"{scale}: threshold-change builds skipped (--skip-threshold)")
+        else:
+            bench_threshold_change(row, scale, work, folder, timeout)
         if scale == "1x":
             for module, out_name in (("exports", "exports"), ("charts", "charts")):
                 log(f"{scale}: {module}")
@@ -864,6 +872,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip the numpy baseline")
     parser.add_argument("--no-real", action="store_true", help="skip the 55 real runs")
     parser.add_argument("--skip-remove", action="store_true", help="skip the remove-one build")
+    parser.add_argument(
+        "--skip-threshold",
+        default="",
+        help="scales (comma-separated) without the threshold-change builds, e.g. 100x",
+    )
     parser.add_argument(
         "--skip-no-change", action="store_true", help="skip the build with nothing changed"
     )

@@ -319,7 +319,7 @@ changed_documents as (
 read_files as (
     -- Read a second time (glob-escaped literal names): the file may have changed since it
     -- was listed and parsed, so its size and modification time are read too.
-    {%- for batch in uncompressed_paths | batch(32) %}
+    {%- for batch in uncompressed_paths | batch(128) %}
         select
             filename as file_path,
             size as read_size_bytes,
