@@ -33,11 +33,13 @@ changed_files as (
 
 read_files as (
     -- The build's files are listed by name (glob-escaped literals: DuckDB's readers expand
-    -- glob characters even in a quoted path) and read in batches of 256: DuckDB hands a
+    -- glob characters even in a quoted path) and read in batches of 64: DuckDB hands a
     -- scan's rows over in chunks of up to 2,048, and 2,048 whole run files at once would not
-    -- fit the memory limit. (A glob filtered by name reads far slower.) A file that vanished
-    -- since it was listed is simply not returned.
-    {%- for batch in paths | batch(256) %}
+    -- fit the memory limit; the parse of a batch holds several times its text (256 files ran
+    -- out of memory at 5,500 runs). Not fewer: a join merges chunks of under 64 rows into
+    -- chunks of up to 2,048. (A glob filtered by name reads far slower.) A file that
+    -- vanished since it was listed is simply not returned.
+    {%- for batch in paths | batch(64) %}
         select
             filename as file_path,
             size as read_size_bytes,
@@ -316,10 +318,14 @@ changed_documents as (
     {%- endif %}
 ),
 
-read_files as (
+read_files as not materialized (
     -- Read a second time (glob-escaped literal names): the file may have changed since it
-    -- was listed and parsed, so its size and modification time are read too.
-    {%- for batch in uncompressed_paths | batch(128) %}
+    -- was listed and parsed, so its size and modification time are read too. Batches of
+    -- 32 files (about 22 MB of text) keep the parse of a batch small. Not materialized:
+    -- the check below reads only the files' size and time (no content is read for it), the
+    -- parse below the text; the text never passes a join (a join merges small chunks into
+    -- chunks of up to 2,048 rows: 1.4 GB of text at the ndt format's 700 KB per run).
+    {%- for batch in uncompressed_paths | batch(32) %}
         select
             filename as file_path,
             size as read_size_bytes,
@@ -337,10 +343,12 @@ read_files as (
 ),
 
 checked_reads as (
-    -- A file that vanished or changed since it was listed is not read: it gets a problem
+    -- A file that vanished or changed since it was listed is not loaded: it gets a problem
     -- (the run is then not loaded, and load_issues names it).
     select
         changed_documents.file_path,
+        files.file_size_bytes,
+        files.file_modified_at,
         case
             when read_files.file_path is null
                 then 'changed_during_build: the file was deleted during the build'
@@ -352,8 +360,7 @@ checked_reads as (
                     || ' bytes, modified ' || files.file_modified_at
                     || '; read again with ' || read_files.read_size_bytes
                     || ' bytes, modified ' || read_files.read_modified_at
-        end as read_problem,
-        read_files.content_text
+        end as read_problem
     from changed_documents
     inner join files on changed_documents.file_path = files.file_path
     left join read_files on changed_documents.file_path = read_files.file_path
@@ -363,12 +370,15 @@ checked_reads as (
 contents as (
     select
         file_path,
+        read_size_bytes,
+        read_modified_at,
         content_text
-    from checked_reads
-    where read_problem is null
+    from read_files
     union all
     select
         compressed_documents.file_path,
+        null::bigint as read_size_bytes,
+        null::timestamptz as read_modified_at,
         compressed_documents.content_text
     from compressed_documents
     semi join changed_documents on compressed_documents.file_path = changed_documents.file_path
@@ -380,6 +390,8 @@ run_measurements as (
     -- that is no longer JSON (rewritten since it was parsed) gives no measurements.
     select
         file_path,
+        read_size_bytes,
+        read_modified_at,
         try(from_json(content_text, '{
             "measurements": [{
                 "step": "JSON",
@@ -393,6 +405,8 @@ run_measurements as (
 measurements as (
     select
         file_path,
+        read_size_bytes,
+        read_modified_at,
         unnest(measurements) as measurement,
         generate_subscripts(measurements, 1) - 1 as measurement_index
     from run_measurements
@@ -401,6 +415,8 @@ measurements as (
 measurement_fields as (
     select
         file_path,
+        read_size_bytes,
+        read_modified_at,
         measurement_index,
         -- JSON text: numbers as written, strings in quotes; NULL when missing or null.
         measurement.step::varchar as step_text,
@@ -414,6 +430,8 @@ measurement_fields as (
 layer_entries as (
     select
         file_path,
+        read_size_bytes,
+        read_modified_at,
         measurement_index,
         step_text,
         loss_text,
@@ -433,6 +451,8 @@ layer_entries as (
 ),
 
 entries_and_read_problems as (
+    -- The entries of the files read as they were listed (the check above, and the size and
+    -- time seen by the read that was parsed; compressed files were read by Python).
     select
         documents.run_id,
         documents.file_path,
@@ -448,6 +468,16 @@ entries_and_read_problems as (
         null::varchar as read_problem
     from layer_entries
     inner join documents on layer_entries.file_path = documents.file_path
+    left join checked_reads on layer_entries.file_path = checked_reads.file_path
+    where
+        checked_reads.read_problem is null
+        and (
+            layer_entries.read_size_bytes is null
+            or (
+                layer_entries.read_size_bytes = checked_reads.file_size_bytes
+                and layer_entries.read_modified_at = checked_reads.file_modified_at
+            )
+        )
     union all by name
     -- One row (no measurement) per file that changed before its second read.
     select
