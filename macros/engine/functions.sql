@@ -467,3 +467,56 @@
 {% macro spark__star_except(columns) -%}
     * except ({{ columns | join(', ') }})
 {%- endmacro %}
+
+{% macro union_all_by_name() -%}
+    {#- Between selects whose columns are the same, in the same order (Spark has no
+        `union all by name`: there it is a positional `union all`). -#}
+    {{ adapter.dispatch('union_all_by_name')() }}
+{%- endmacro %}
+
+{% macro duckdb__union_all_by_name() -%}
+    union all by name
+{%- endmacro %}
+
+{% macro spark__union_all_by_name() -%}
+    union all
+{%- endmacro %}
+
+{% macro text_after_first(text, separator) -%}
+    {#- The text after the first `separator` (all of it when there is none). -#}
+    {{ adapter.dispatch('text_after_first')(text, separator) }}
+{%- endmacro %}
+
+{% macro duckdb__text_after_first(text, separator) -%}
+    {{ text }}[strpos({{ text }}, {{ separator }}) + 1:]
+{%- endmacro %}
+
+{% macro spark__text_after_first(text, separator) -%}
+    substr({{ text }}, instr({{ text }}, {{ separator }}) + 1)
+{%- endmacro %}
+
+{% macro list_head(values, n) -%}
+    {#- The first `n` elements of a list (all of them when it is shorter). -#}
+    {{ adapter.dispatch('list_head')(values, n) }}
+{%- endmacro %}
+
+{% macro duckdb__list_head(values, n) -%}
+    {{ values }}[1:{{ n }}]
+{%- endmacro %}
+
+{% macro spark__list_head(values, n) -%}
+    slice({{ values }}, 1, {{ n }})
+{%- endmacro %}
+
+{% macro list_join(values, separator) -%}
+    {#- A list of texts joined by `separator`. -#}
+    {{ adapter.dispatch('list_join')(values, separator) }}
+{%- endmacro %}
+
+{% macro duckdb__list_join(values, separator) -%}
+    array_to_string({{ values }}, {{ separator }})
+{%- endmacro %}
+
+{% macro spark__list_join(values, separator) -%}
+    array_join({{ values }}, {{ separator }})
+{%- endmacro %}

@@ -62,6 +62,32 @@ NUMBER_TEXT_COLUMNS = {"step_text", "loss_text", "raw_text"}
 ROLLING_VARIANCE_COLUMNS = {"window_variance"}
 ROLLING_VARIANCE_TOLERANCE = 1e-12
 
+# The load issues have no key: a row is all of its columns.
+LOAD_ISSUE_COLUMNS = [
+    "file_name",
+    "run_id",
+    "problem",
+    "detail",
+    "consequence",
+    "measurement_index",
+    "layer",
+    "metric",
+]
+LOAD_ISSUE_MODELS = [
+    "int_load_issues__files",
+    "int_load_issues__duplicate_run_ids",
+    "int_load_issues__invalid_fields",
+    "int_load_issues__measurements",
+    "int_load_issues__values",
+    "int_load_issues__missing_values",
+    "int_load_issues__runs",
+    "int_load_issues__tidy_rows",
+    "int_load_issues__unmatched_losses",
+    "int_load_issues__run_attributes",
+    "int_load_issues__short_runs",
+    "load_issues",
+]
+
 # Every table the Spark build makes, its key, and the columns left out of the comparison.
 PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     "stg_training_runs__files": (["file_path"], set()),
@@ -92,6 +118,13 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     "int_validity_scores": (["detector", "run_id", "layer", "measurement_index"], set()),
     "layer_stabilization": (["run_id", "metric", "layer"], set()),
     "step_coordination": (["run_id", "metric", "measurement_index"], set()),
+    "int_tidy_files_checked": (["file_name"], set()),
+    "int_tidy_run_attribute_rows": (["file_name", "run_id"], set()),
+    **{model: (LOAD_ISSUE_COLUMNS, set()) for model in LOAD_ISSUE_MODELS},
+    "int_load_issue_counts": (["run_id"], set()),
+    "runs": (["run_id"], set()),
+    "losses": (["run_id", "measurement_index"], set()),
+    "metric_values": (["run_id", "measurement_index", "layer", "metric"], set()),
 }
 
 
@@ -342,5 +375,6 @@ def test_the_comparison_covers_the_chosen_runs(duckdb_tables: dict[str, list[dic
         "broken_top_level_array.json": "wrong_shape",
         "broken_no_measurements.json": "wrong_shape",
     }
+    assert {row["file_name"] for row in duckdb_tables["load_issues"]} >= set(BROKEN_FILES)
     assert len(duckdb_tables["int_layer_series"]) > 100
     assert sum(len(row["series_values"]) for row in duckdb_tables["int_layer_series"]) > 50_000
