@@ -13,11 +13,13 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from python_steps.engines import aggregate_row, sql_rows
+
 FINGERPRINT_COLUMN = "input_fingerprint"
 
 
 class Relation(Protocol):
-    def aggregate(self, aggregate_expr: str) -> Any: ...
+    """A DuckDB relation or a Spark DataFrame (python_steps.engines reads either)."""
 
 
 def input_fingerprint(
@@ -25,7 +27,7 @@ def input_fingerprint(
 ) -> str:
     """A hash of the exact rows (order-free), the settings and the step's code version."""
     hashed = ", ".join(columns)
-    count, rows_hash = relation.aggregate(f"count(*), bit_xor(hash({hashed}))").fetchall()[0]
+    count, rows_hash = aggregate_row(relation, ["count(*)", f"bit_xor(hash({hashed}))"])
     text = f"{count}|{rows_hash}|{sorted(settings.items())}|{code_version}"
     return hashlib.md5(text.encode()).hexdigest()
 
@@ -34,7 +36,7 @@ def stored_fingerprints(session: Any, this: object, is_incremental: bool) -> set
     """The fingerprints the model's table holds (none before its first build)."""
     if not is_incremental:
         return set()
-    rows = session.execute(f"select distinct {FINGERPRINT_COLUMN} from {this}").fetchall()
+    rows = sql_rows(session, f"select distinct {FINGERPRINT_COLUMN} from {this}")
     return {row[0] for row in rows}
 
 

@@ -520,3 +520,33 @@
 {% macro spark__list_join(values, separator) -%}
     array_join({{ values }}, {{ separator }})
 {%- endmacro %}
+
+{% macro ordered_avg(value, order_by) -%}
+    {#- Aggregate: the mean of the group's non-NULL `value`s summed in `order_by` order (a float
+        sum's last bits depend on the order of its terms). -#}
+    {{ adapter.dispatch('ordered_avg')(value, order_by) }}
+{%- endmacro %}
+
+{% macro duckdb__ordered_avg(value, order_by) -%}
+    avg({{ value }} order by {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__ordered_avg(value, order_by) -%}
+    {{ spark__list_mean(spark__list_where(
+        spark__ordered_list(value, 'struct(' ~ order_by ~ ')'), 'ordered_value', 'ordered_value is not null'
+    )) }}
+{%- endmacro %}
+
+{% macro double_literal(number) -%}
+    {#- A number literal typed DOUBLE where it matters: DuckDB's avg of a DECIMAL literal is a
+        DOUBLE, Spark's a DECIMAL of a few digits. -#}
+    {{ adapter.dispatch('double_literal')(number) }}
+{%- endmacro %}
+
+{% macro duckdb__double_literal(number) -%}
+    {{ number }}
+{%- endmacro %}
+
+{% macro spark__double_literal(number) -%}
+    cast({{ number }} as double)
+{%- endmacro %}

@@ -125,6 +125,10 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     "runs": (["run_id"], set()),
     "losses": (["run_id", "measurement_index"], set()),
     "metric_values": (["run_id", "measurement_index", "layer", "metric"], set()),
+    # input_fingerprint hashes the input with each engine's own hash() (a skip marker, not data).
+    "int_jump_types": (["run_id", "metric", "layer", "measurement_index"], {"input_fingerprint"}),
+    "jumps": (["run_id", "metric", "layer", "measurement_index"], set()),
+    "jump_type_profiles": (["metric", "jump_type"], set()),
 }
 
 
