@@ -49,3 +49,18 @@ def sql_rows(session: Any, sql: str) -> list[tuple]:
     if hasattr(session, "execute"):
         return session.execute(sql).fetchall()
     return [tuple(row) for row in session.sql(sql).collect()]
+
+
+def projected(relation: Any, columns: list[str]) -> Any:
+    """Only `columns` of `relation`: a DuckDB relation or a Spark DataFrame again."""
+    if is_spark_frame(relation):
+        return relation.select(*columns)
+    return relation.project(", ".join(columns))
+
+
+def run_statement(session: Any, sql: str) -> None:
+    """Run a statement (no result) in the model's session."""
+    if hasattr(session, "execute"):
+        session.execute(sql)
+    else:
+        session.sql(sql)

@@ -129,6 +129,8 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     "int_jump_types": (["run_id", "metric", "layer", "measurement_index"], {"input_fingerprint"}),
     "jumps": (["run_id", "metric", "layer", "measurement_index"], set()),
     "jump_type_profiles": (["metric", "jump_type"], set()),
+    "int_convergence_order": (["run_id", "metric"], {"input_fingerprint"}),
+    "convergence_order": (["run_id", "metric"], set()),
 }
 
 
