@@ -27,8 +27,14 @@
     ]) }}
 {%- endmacro %}
 
-{% macro load_issues_columns(problems) -%}
-    {#- The columns of load_issues, typed, from a CTE of problems (absent columns are NULL). -#}
+{% macro load_issues_columns(problems, optional_columns=[]) -%}
+    {#- The columns of load_issues, typed, from a CTE of problems (absent columns are NULL).
+        `optional_columns`: which of measurement_index, layer and metric the CTE has (Spark
+        has no `union all by name` to find out; DuckDB does not need them). -#}
+    {{ adapter.dispatch('load_issues_columns')(problems, optional_columns) }}
+{%- endmacro %}
+
+{% macro duckdb__load_issues_columns(problems, optional_columns) -%}
     select
         file_name::varchar as file_name,
         run_id::varchar as run_id,
@@ -47,4 +53,18 @@
         union all by name
         select * from {{ problems }}
     )
+{%- endmacro %}
+
+{% macro spark__load_issues_columns(problems, optional_columns) -%}
+    select
+        cast(file_name as string) as file_name,
+        cast(run_id as string) as run_id,
+        cast(problem as string) as problem,
+        cast(detail as string) as detail,
+        cast(consequence as string) as consequence,
+        {%- for name, type in [['measurement_index', 'bigint'], ['layer', 'string'], ['metric', 'string']] %}
+        cast({{ name if name in optional_columns else 'null' }} as {{ type }}) as {{ name }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from {{ problems }}
 {%- endmacro %}

@@ -13,11 +13,13 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from python_steps.engines import aggregate_row, sql_columns, sql_rows
+
 FINGERPRINT_COLUMN = "input_fingerprint"
 
 
 class Relation(Protocol):
-    def aggregate(self, aggregate_expr: str) -> Any: ...
+    """A DuckDB relation or a Spark DataFrame (python_steps.engines reads either)."""
 
 
 def input_fingerprint(
@@ -25,7 +27,7 @@ def input_fingerprint(
 ) -> str:
     """A hash of the exact rows (order-free), the settings and the step's code version."""
     hashed = ", ".join(columns)
-    count, rows_hash = relation.aggregate(f"count(*), bit_xor(hash({hashed}))").fetchall()[0]
+    count, rows_hash = aggregate_row(relation, ["count(*)", f"bit_xor(hash({hashed}))"])
     text = f"{count}|{rows_hash}|{sorted(settings.items())}|{code_version}"
     return hashlib.md5(text.encode()).hexdigest()
 
@@ -35,10 +37,9 @@ def stored_fingerprints(session: Any, this: object, is_incremental: bool) -> set
     table was built before the step kept a fingerprint)."""
     if not is_incremental:
         return set()
-    columns = [column[0] for column in session.execute(f"select * from {this} limit 0").description]
-    if FINGERPRINT_COLUMN not in columns:
+    if FINGERPRINT_COLUMN not in sql_columns(session, f"select * from {this} limit 0"):
         return set()
-    rows = session.execute(f"select distinct {FINGERPRINT_COLUMN} from {this}").fetchall()
+    rows = sql_rows(session, f"select distinct {FINGERPRINT_COLUMN} from {this}")
     return {row[0] for row in rows}
 
 

@@ -207,11 +207,8 @@
 {%- endmacro %}
 
 {% macro spark__index_range_map(n, variable, expression) -%}
-    case
-        when {{ n }} >= 1
-            then transform(sequence(0, cast({{ n }} - 1 as int)), {{ variable }} -> {{ expression }})
-        else cast(array() as array<double>)
-    end
+    {#- Over a typed (BIGINT) empty list when n < 1: the result has the expression's type. -#}
+    transform({{ spark__index_range(n) }}, {{ variable }} -> {{ expression }})
 {%- endmacro %}
 
 {% macro index_range_filter(n, variable, predicate) -%}
@@ -299,16 +296,17 @@
     ), 1)), 1)
 {%- endmacro %}
 
-{% macro list_slice_var_pop(values, start, length) -%}
-    {#- Population variance of `length` elements from 1-based `start`. -#}
-    {{ adapter.dispatch('list_slice_var_pop')(values, start, length) }}
+{% macro list_slice_var_pop(values, start, length, end=none) -%}
+    {#- Population variance of `length` elements from 1-based `start`; `end` (optional) is the
+        1-based last index as the caller spells it (DuckDB's slice bound, the same position). -#}
+    {{ adapter.dispatch('list_slice_var_pop')(values, start, length, end) }}
 {%- endmacro %}
 
-{% macro duckdb__list_slice_var_pop(values, start, length) -%}
-    list_var_pop({{ values }}[{{ start }}:{{ start }} + {{ length - 1 }}])
+{% macro duckdb__list_slice_var_pop(values, start, length, end=none) -%}
+    list_var_pop({{ values }}[{{ start }}:{{ end if end is not none else start ~ ' + ' ~ (length - 1) }}])
 {%- endmacro %}
 
-{% macro spark__list_slice_var_pop(values, start, length) -%}
+{% macro spark__list_slice_var_pop(values, start, length, end=none) -%}
     {#- Two passes (mean, then squared deviations); DuckDB streams (Welford): equal to ~1e-15. -#}
     element_at(transform(array(slice({{ values }}, cast({{ start }} as int), {{ length }})), part ->
         element_at(transform(
@@ -343,4 +341,212 @@
 
 {% macro spark__list_length(values) -%}
     cast(size({{ values }}) as bigint)
+{%- endmacro %}
+
+{#- Unnesting lists into rows, and the structs that carry several values per element. -#}
+
+{% macro index_range(n) -%}
+    {#- The list 0 .. n-1 (BIGINT; empty when n < 1). -#}
+    {{ adapter.dispatch('index_range')(n) }}
+{%- endmacro %}
+
+{% macro duckdb__index_range(n) -%}
+    range({{ n }})
+{%- endmacro %}
+
+{% macro spark__index_range(n) -%}
+    case
+        when {{ n }} >= 1 then sequence(cast(0 as bigint), cast({{ n }} - 1 as bigint))
+        else cast(array() as array<bigint>)
+    end
+{%- endmacro %}
+
+{% macro unnest_list(values) -%}
+    {#- Select-list item: one row per element of a list (the only generator of its select). -#}
+    {{ adapter.dispatch('unnest_list')(values) }}
+{%- endmacro %}
+
+{% macro duckdb__unnest_list(values) -%}
+    unnest({{ values }})
+{%- endmacro %}
+
+{% macro spark__unnest_list(values) -%}
+    explode({{ values }})
+{%- endmacro %}
+
+{% macro unnest_side_by_side(lists) -%}
+    {#- Select-list items: several lists unnested side by side, one row per index, the shorter
+        lists padded with NULL. `lists`: [expression, alias] pairs. -#}
+    {{ adapter.dispatch('unnest_side_by_side')(lists) }}
+{%- endmacro %}
+
+{% macro duckdb__unnest_side_by_side(lists) -%}
+    {%- for values, alias in lists %}
+        unnest({{ values }}) as {{ alias }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro spark__unnest_side_by_side(lists) -%}
+    {#- arrays_zip pads the shorter arrays with NULL, as DuckDB's unnest. -#}
+    inline(arrays_zip(
+        {%- for values, alias in lists %}
+        {{ values }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    )) as ({% for values, alias in lists %}{{ alias }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{% macro unnest_structs(structs) -%}
+    {#- Select-list item: one row per element of a list of structs, the struct's fields as
+        columns. -#}
+    {{ adapter.dispatch('unnest_structs')(structs) }}
+{%- endmacro %}
+
+{% macro duckdb__unnest_structs(structs) -%}
+    unnest({{ structs }}, recursive := true)
+{%- endmacro %}
+
+{% macro spark__unnest_structs(structs) -%}
+    inline({{ structs }})
+{%- endmacro %}
+
+{% macro struct_of(fields) -%}
+    {#- A struct of named fields. `fields`: [name, expression] pairs. -#}
+    {{ adapter.dispatch('struct_of')(fields) }}
+{%- endmacro %}
+
+{% macro duckdb__struct_of(fields) -%}
+    struct_pack(
+        {%- for name, value in fields %}
+        {{ name }} := {{ value }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+{% macro spark__struct_of(fields) -%}
+    named_struct(
+        {%- for name, value in fields %}
+        '{{ name }}', {{ value }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+{% macro list_contains(values, value) -%}
+    {{ adapter.dispatch('list_contains')(values, value) }}
+{%- endmacro %}
+
+{% macro duckdb__list_contains(values, value) -%}
+    list_contains({{ values }}, {{ value }})
+{%- endmacro %}
+
+{% macro spark__list_contains(values, value) -%}
+    array_contains({{ values }}, {{ value }})
+{%- endmacro %}
+
+{% macro list_position(values, value) -%}
+    {#- The 1-based position of `value` in a list, NULL when it is not there. -#}
+    {{ adapter.dispatch('list_position')(values, value) }}
+{%- endmacro %}
+
+{% macro duckdb__list_position(values, value) -%}
+    list_position({{ values }}, {{ value }})
+{%- endmacro %}
+
+{% macro spark__list_position(values, value) -%}
+    nullif(array_position({{ values }}, {{ value }}), 0)
+{%- endmacro %}
+
+{% macro star_except(columns) -%}
+    {#- Select-list item: every column but `columns`. -#}
+    {{ adapter.dispatch('star_except')(columns) }}
+{%- endmacro %}
+
+{% macro duckdb__star_except(columns) -%}
+    * exclude ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__star_except(columns) -%}
+    * except ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro union_all_by_name() -%}
+    {#- Between selects whose columns are the same, in the same order (Spark has no
+        `union all by name`: there it is a positional `union all`). -#}
+    {{ adapter.dispatch('union_all_by_name')() }}
+{%- endmacro %}
+
+{% macro duckdb__union_all_by_name() -%}
+    union all by name
+{%- endmacro %}
+
+{% macro spark__union_all_by_name() -%}
+    union all
+{%- endmacro %}
+
+{% macro text_after_first(text, separator) -%}
+    {#- The text after the first `separator` (all of it when there is none). -#}
+    {{ adapter.dispatch('text_after_first')(text, separator) }}
+{%- endmacro %}
+
+{% macro duckdb__text_after_first(text, separator) -%}
+    {{ text }}[strpos({{ text }}, {{ separator }}) + 1:]
+{%- endmacro %}
+
+{% macro spark__text_after_first(text, separator) -%}
+    substr({{ text }}, instr({{ text }}, {{ separator }}) + 1)
+{%- endmacro %}
+
+{% macro list_head(values, n) -%}
+    {#- The first `n` elements of a list (all of them when it is shorter). -#}
+    {{ adapter.dispatch('list_head')(values, n) }}
+{%- endmacro %}
+
+{% macro duckdb__list_head(values, n) -%}
+    {{ values }}[1:{{ n }}]
+{%- endmacro %}
+
+{% macro spark__list_head(values, n) -%}
+    slice({{ values }}, 1, {{ n }})
+{%- endmacro %}
+
+{% macro list_join(values, separator) -%}
+    {#- A list of texts joined by `separator`. -#}
+    {{ adapter.dispatch('list_join')(values, separator) }}
+{%- endmacro %}
+
+{% macro duckdb__list_join(values, separator) -%}
+    array_to_string({{ values }}, {{ separator }})
+{%- endmacro %}
+
+{% macro spark__list_join(values, separator) -%}
+    array_join({{ values }}, {{ separator }})
+{%- endmacro %}
+
+{% macro ordered_avg(value, order_by) -%}
+    {#- Aggregate: the mean of the group's non-NULL `value`s summed in `order_by` order (a float
+        sum's last bits depend on the order of its terms). -#}
+    {{ adapter.dispatch('ordered_avg')(value, order_by) }}
+{%- endmacro %}
+
+{% macro duckdb__ordered_avg(value, order_by) -%}
+    avg({{ value }} order by {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__ordered_avg(value, order_by) -%}
+    {{ spark__list_mean(spark__list_where(
+        spark__ordered_list(value, 'struct(' ~ order_by ~ ')'), 'ordered_value', 'ordered_value is not null'
+    )) }}
+{%- endmacro %}
+
+{% macro double_literal(number) -%}
+    {#- A number literal typed DOUBLE where it matters: DuckDB's avg of a DECIMAL literal is a
+        DOUBLE, Spark's a DECIMAL of a few digits. -#}
+    {{ adapter.dispatch('double_literal')(number) }}
+{%- endmacro %}
+
+{% macro duckdb__double_literal(number) -%}
+    {{ number }}
+{%- endmacro %}
+
+{% macro spark__double_literal(number) -%}
+    cast({{ number }} as double)
 {%- endmacro %}

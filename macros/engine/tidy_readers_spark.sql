@@ -50,3 +50,30 @@ select
     cast(null as double) as loss_number
 where false
 {%- endmacro %}
+
+{% macro spark__int_tidy_files_checked() -%}
+select
+    cast(null as string) as file_path,
+    cast(null as string) as file_name,
+    cast(null as string) as tidy_table,
+    cast(null as bigint) as file_size_bytes,
+    cast(null as timestamp) as file_modified_at,
+    cast(null as array<string>) as column_names,
+    cast(null as string) as file_problem,
+    cast(null as string) as file_problem_detail,
+    cast(null as string) as tidy_version
+where false
+{%- endmacro %}
+
+{% macro spark__int_tidy_run_attribute_rows() -%}
+select
+    cast(null as string) as file_name,
+    cast(null as string) as run_id,
+    cast(null as string) as arch_name,
+    cast(null as string) as dataset_name,
+    cast(null as string) as num_steps,
+    cast(null as string) as measurement_interval,
+    cast(null as string) as final_accuracy,
+    cast(null as string) as elapsed_time
+where false
+{%- endmacro %}

@@ -5,6 +5,7 @@ input (the layers' stabilization and the settings) has not changed since the las
 (python_steps.step_versions); otherwise every run is recomputed.
 """
 
+from python_steps.engines import projected, run_statement, to_pandas
 from python_steps.step_versions import (
     FINGERPRINT_COLUMN,
     input_fingerprint,
@@ -24,11 +25,10 @@ INPUT_COLUMNS = [
 
 
 def model(dbt, session):
-    dbt.config(
-        materialized="incremental", unique_key="metric", incremental_strategy="delete+insert"
-    )
+    # materialized: incremental on DuckDB, a table on Spark (_intermediate__models.yml).
+    dbt.config(unique_key="metric", incremental_strategy="delete+insert")
     settings = dbt.config.get("meta")
-    layers_relation = dbt.ref("layer_stabilization").project(", ".join(INPUT_COLUMNS))
+    layers_relation = projected(dbt.ref("layer_stabilization"), INPUT_COLUMNS)
     step_settings = {
         "mode": str(settings["analysis_mode"]),
         "rho": float(settings["pattern_rho_threshold"]),
@@ -44,7 +44,7 @@ def model(dbt, session):
         return unchanged_result(session, dbt.this)
     if stored:
         # Recomputed whole: rows of metrics that are gone must not stay behind.
-        session.execute(f"delete from {dbt.this}")
+        run_statement(session, f"delete from {dbt.this}")
     from python_steps.convergence import PatternThresholds, convergence_order
 
     thresholds = PatternThresholds(
@@ -54,7 +54,7 @@ def model(dbt, session):
         seed=step_settings["seed"],
     )
     result = convergence_order(
-        layers_relation.df(), mode=step_settings["mode"], thresholds=thresholds
+        to_pandas(layers_relation), mode=step_settings["mode"], thresholds=thresholds
     )
     result[FINGERPRINT_COLUMN] = fingerprint
     return result

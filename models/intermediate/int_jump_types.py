@@ -6,6 +6,7 @@ and the settings) has not changed since the last build (python_steps.step_versio
 otherwise every metric is retyped.
 """
 
+from python_steps.engines import selected, to_pandas
 from python_steps.step_versions import (
     FINGERPRINT_COLUMN,
     input_fingerprint,
@@ -27,13 +28,10 @@ FEATURE_COLUMNS = [
 
 
 def model(dbt, session):
-    dbt.config(
-        materialized="incremental", unique_key="metric", incremental_strategy="delete+insert"
-    )
+    # materialized: incremental on DuckDB, a table on Spark (_intermediate__models.yml).
+    dbt.config(unique_key="metric", incremental_strategy="delete+insert")
     settings = dbt.config.get("meta")
-    jumps_relation = (
-        dbt.ref("int_jumps").filter("not is_validity_fixture").project(", ".join(FEATURE_COLUMNS))
-    )
+    jumps_relation = selected(dbt.ref("int_jumps"), "not is_validity_fixture", FEATURE_COLUMNS)
     step_settings = {
         "max_k": int(settings["jump_types_max_k"]),
         "seed": int(settings["jump_types_seed"]),
@@ -47,7 +45,7 @@ def model(dbt, session):
     # Imported only when the types are recomputed: scikit-learn takes seconds to load.
     from python_steps.jump_types import type_jumps, type_jumps_corrected
 
-    jumps = jumps_relation.df()
+    jumps = to_pandas(jumps_relation)
     max_k, seed = step_settings["max_k"], step_settings["seed"]
     if step_settings["mode"] == "reference":
         typed = type_jumps(jumps, max_k=max_k, seed=seed).assign(

@@ -20,9 +20,11 @@ run_steps as (
     -- One row per series index; the lists unnest side by side.
     select
         run_id,
-        unnest(range(n_measurements)) as series_index,
-        unnest(measurement_indices) as measurement_index,
-        unnest(steps) as step
+        {{ unnest_side_by_side([
+            [index_range('n_measurements'), 'series_index'],
+            ['measurement_indices', 'measurement_index'],
+            ['steps', 'step'],
+        ]) }}
     from run_series
 ),
 
@@ -45,7 +47,7 @@ jumping_layers as (
             layer_dynamics.run_id = layer_series.run_id
             and layer_dynamics.metric = layer_series.metric
             and layer_dynamics.layer = layer_series.layer
-    where len(layer_dynamics.jump_indices) > 0
+    where {{ list_length('layer_dynamics.jump_indices') }} > 0
 ),
 
 layer_jumps as (
@@ -59,19 +61,16 @@ layer_jumps as (
         num_steps,
         mean_velocity,
         velocity_std,
-        unnest(list_transform(  -- noqa: AL03
-            jump_indices,
-            lambda i: struct_pack(
-                series_index := i,
-                value := series_values[i + 1],
-                velocity := series_values[i + 2] - series_values[i + 1],
-                -- |x_(e-1) - x_b| / (e - b), b = max(0, i-2), e = min(n, i+3).
-                speed := abs(
-                    series_values[least(n_measurements, i + 3)]
-                    - series_values[greatest(0, i - 2) + 1]
-                ) / (least(n_measurements, i + 3) - greatest(0, i - 2))
-            )
-        ), recursive := true)
+        -- speed: |x_(e-1) - x_b| / (e - b), b = max(0, i-2), e = min(n, i+3).
+        {%- set x = 'series_values' %}
+        {{ unnest_structs(list_map('jump_indices', 'i', struct_of([
+            ['series_index', 'i'],
+            ['value', list_at(x, 'i + 1')],
+            ['velocity', list_at(x, 'i + 2') ~ ' - ' ~ list_at(x, 'i + 1')],
+            ['speed', 'abs(' ~ list_at(x, 'least(n_measurements, i + 3)') ~ ' - '
+                ~ list_at(x, 'greatest(0, i - 2) + 1')
+                ~ ') / (least(n_measurements, i + 3) - greatest(0, i - 2))'],
+        ]))) }}
     from jumping_layers
 ),
 

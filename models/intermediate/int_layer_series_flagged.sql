@@ -23,11 +23,13 @@ run_steps as (
     -- One row per series index; the lists unnest side by side (the shorter padded with NULL).
     select
         run_id,
-        unnest(range(n_measurements)) as series_index,
-        unnest(measurement_indices) as measurement_index,
-        unnest(steps) as step,
-        unnest(losses) as loss,
-        unnest(loss_velocities) as loss_velocity
+        {{ unnest_side_by_side([
+            [index_range('n_measurements'), 'series_index'],
+            ['measurement_indices', 'measurement_index'],
+            ['steps', 'step'],
+            ['losses', 'loss'],
+            ['loss_velocities', 'loss_velocity'],
+        ]) }}
     from run_series
 ),
 
@@ -45,39 +47,35 @@ layer_lists as (
 
 layer_steps as (
     -- The lists unnest side by side, one row per series index (shorter ones padded with NULL).
+    -- velocity: v_i = x_(i+1) - x_i; acceleration: a_i = v_(i+1) - v_i (lists are 1-based).
+    -- speed: |x_(e-1) - x_b| / (e - b), b = max(0, i-2), e = min(n, i+3).
+    -- window_variance: population variance of the stabilization window starting here.
+    {%- set x = 'series_values' %}
     select
-        * exclude (series_values, critical_indices, transition_indices, jump_indices, robust_jump_indices),
-        unnest(range(n_measurements)) as series_index,
-        unnest(series_values) as value,  -- noqa: RF04
-        -- v_i = x_(i+1) - x_i; a_i = v_(i+1) - v_i (lists are 1-based).
-        unnest(list_transform(
-            range(n_measurements - 1), lambda i: series_values[i + 2] - series_values[i + 1]
-        )) as velocity,
-        unnest(list_transform(
-            range(n_measurements - 2),
-            lambda i: (series_values[i + 3] - series_values[i + 2])
-            - (series_values[i + 2] - series_values[i + 1])
-        )) as acceleration,
-        -- |x_(e-1) - x_b| / (e - b), b = max(0, i-2), e = min(n, i+3).
-        unnest(list_transform(
-            range(n_measurements),
-            lambda i: abs(
-                series_values[least(n_measurements, i + 3)] - series_values[greatest(0, i - 2) + 1]
-            ) / (least(n_measurements, i + 3) - greatest(0, i - 2))
-        )) as speed,
-        -- Population variance of the stabilization window starting here.
-        unnest(list_transform(
-            range(n_measurements), lambda k: list_var_pop(series_values[k + 1:k + {{ window }}])
-        )) as window_variance,
-        unnest(list_transform(
-            range(n_measurements),
-            lambda i: struct_pack(
-                is_critical := list_contains(critical_indices, i),
-                is_transition := list_contains(transition_indices, i),
-                is_jump := list_contains(jump_indices, i),
-                is_robust_jump := list_contains(robust_jump_indices, i)
-            )
-        )) as flags
+        {{ star_except([
+            'series_values', 'critical_indices', 'transition_indices', 'jump_indices', 'robust_jump_indices'
+        ]) }},
+        {{ unnest_side_by_side([
+            [index_range('n_measurements'), 'series_index'],
+            [x, 'value'],
+            [index_range_map('n_measurements - 1', 'i',
+                list_at(x, 'i + 2') ~ ' - ' ~ list_at(x, 'i + 1')), 'velocity'],
+            [index_range_map('n_measurements - 2', 'i',
+                '(' ~ list_at(x, 'i + 3') ~ ' - ' ~ list_at(x, 'i + 2') ~ ') - ('
+                ~ list_at(x, 'i + 2') ~ ' - ' ~ list_at(x, 'i + 1') ~ ')'), 'acceleration'],
+            [index_range_map('n_measurements', 'i',
+                'abs(' ~ list_at(x, 'least(n_measurements, i + 3)') ~ ' - '
+                ~ list_at(x, 'greatest(0, i - 2) + 1')
+                ~ ') / (least(n_measurements, i + 3) - greatest(0, i - 2))'), 'speed'],
+            [index_range_map('n_measurements', 'k',
+                list_slice_var_pop(x, 'k + 1', window, end='k + ' ~ window)), 'window_variance'],
+            [index_range_map('n_measurements', 'i', struct_of([
+                ['is_critical', list_contains('critical_indices', 'i')],
+                ['is_transition', list_contains('transition_indices', 'i')],
+                ['is_jump', list_contains('jump_indices', 'i')],
+                ['is_robust_jump', list_contains('robust_jump_indices', 'i')],
+            ])), 'flags'],
+        ]) }}
     from layer_lists
 ),
 

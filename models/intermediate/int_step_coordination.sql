@@ -1,13 +1,8 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook=[
-            "{{ delete_removed_runs('int_runs_validated') }}",
-            "{{ record_held_run_versions(upstream_run_versions(ref('int_layer_dynamics'))) }}",
-        ],
-    )
+    config(**per_run_incremental(
+        'run_id', "{{ delete_removed_runs('int_runs_validated') }}", on_schema_change=none,
+        record_hook="{{ record_held_run_versions(upstream_run_versions(ref('int_layer_dynamics'))) }}",
+    ))
 }}
 -- One row per analysed run, metric and series index: how many layers are critical together,
 -- counted from int_layer_dynamics' sparse critical indices.
@@ -46,7 +41,7 @@ critical_counts as (
         select
             run_id,
             metric,
-            unnest(critical_indices) as series_index
+            {{ unnest_list('critical_indices') }} as series_index
         from changed_layers
     ) as critical_steps
     group by run_id, metric, series_index
@@ -56,10 +51,12 @@ run_steps as (
     -- One row per series index; the lists unnest side by side (the shorter padded with NULL).
     select
         run_series.run_id,
-        unnest(range(run_series.n_measurements)) as series_index,
-        unnest(run_series.measurement_indices) as measurement_index,
-        unnest(run_series.steps) as step,
-        unnest(run_series.loss_velocities) as loss_velocity
+        {{ unnest_side_by_side([
+            [index_range('run_series.n_measurements'), 'series_index'],
+            ['run_series.measurement_indices', 'measurement_index'],
+            ['run_series.steps', 'step'],
+            ['run_series.loss_velocities', 'loss_velocity'],
+        ]) }}
     from run_series
     semi join run_metrics on run_series.run_id = run_metrics.run_id
 ),

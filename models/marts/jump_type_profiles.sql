@@ -42,13 +42,18 @@ profiles as (
         count(*) as n_jumps,
         any_value(metric_silhouette) as metric_silhouette,
         -- In a fixed order: a float sum's last bits depend on the order of its terms.
-        avg(silhouette order by run_id, layer, measurement_index) as silhouette,
+        {{ ordered_avg('silhouette', 'run_id, layer, measurement_index') }} as silhouette,
         count(silhouette) as n_silhouette_jumps,
         median(phase) as median_phase,
         median(magnitude) as median_magnitude,
         median(speed) as median_speed,
         median(velocity_z_score) as median_z_score,
-        avg(case when direction = 'increase' then 1.0 else 0.0 end) as share_increasing
+        avg(
+            case
+                when direction = 'increase' then {{ double_literal('1.0') }}
+                else {{ double_literal('0.0') }}
+            end
+        ) as share_increasing
     from typed_jumps
     group by metric, jump_type
 ),

@@ -31,7 +31,7 @@ duplicate_run_ids as (
         run_claims.run_id,
         'duplicate_run_id' as problem,
         'the run id is also claimed by '
-        || string_agg(other_claims.file_name, ', ' order by other_claims.file_name) as detail,
+        || {{ ordered_string_agg('other_claims.file_name', "', '", 'other_claims.file_name') }} as detail,
         case
             when run_claims.file_name like 'metrics.%' then 'run not loaded'
             else 'file not loaded'

@@ -19,7 +19,7 @@ second_read_problems as (
         ndt_documents.file_name,
         ndt_documents.run_id,
         split_part(layer_entries.read_problem, ':', 1) as problem,
-        trim(layer_entries.read_problem[strpos(layer_entries.read_problem, ':') + 1:]) as detail,
+        trim({{ text_after_first('layer_entries.read_problem', "':'") }}) as detail,
         'file not loaded' as consequence
     from layer_entries
     inner join ndt_documents on layer_entries.file_path = ndt_documents.file_path

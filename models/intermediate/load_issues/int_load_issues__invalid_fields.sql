@@ -11,7 +11,7 @@ invalid_fields as (
         case when source_format = 'tidy' then 'runs.csv' else file_name end as file_name,
         run_id,
         'invalid_field' as problem,
-        unnest(invalid_fields) as detail,
+        {{ unnest_list('invalid_fields') }} as detail,
         'field not loaded' as consequence
     from loaded_documents
 ),

@@ -72,16 +72,16 @@ step_order_problems as (
 
 measurement_problems as (
     select * from step_problems
-    union all by name
+    {{ union_all_by_name() }}
     select * from loss_problems
-    union all by name
+    {{ union_all_by_name() }}
     select * from layer_metrics_problems
-    union all by name
+    {{ union_all_by_name() }}
     select * from step_order_problems
 ),
 
 final as (
-    {{ load_issues_columns('measurement_problems') }}
+    {{ load_issues_columns('measurement_problems', ['measurement_index']) }}
 )
 
 select * from final

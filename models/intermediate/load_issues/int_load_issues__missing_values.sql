@@ -83,7 +83,7 @@ missing_problems as (
                 then 'layer ' || missing_pairs.layer || ' is missing from the measurement'
             else
                 'no value for '
-                || string_agg(missing_pairs.metric, ', ' order by missing_pairs.metric)
+                || {{ ordered_string_agg('missing_pairs.metric', "', '", 'missing_pairs.metric') }}
                 || ' of layer ' || missing_pairs.layer
         end as detail,
         'measurement not analysed' as consequence,
@@ -98,7 +98,7 @@ missing_problems as (
 ),
 
 final as (
-    {{ load_issues_columns('missing_problems') }}
+    {{ load_issues_columns('missing_problems', ['measurement_index', 'layer', 'metric']) }}
 )
 
 select * from final

@@ -29,9 +29,10 @@ unmatched_losses as (
         tidy_losses.run_id,
         'unmatched_loss' as problem,
         count(*) || ' loss row(s) match no measurement of a loaded run; steps '
-        || array_to_string(
-            list(coalesce(tidy_losses.step_text, 'null') order by tidy_losses.step)[1:10], ', '
-        )
+        || {{ list_join(
+            list_head(ordered_list("coalesce(tidy_losses.step_text, 'null')", 'tidy_losses.step'), 10),
+            "', '"
+        ) }}
         || case when count(*) > 10 then ', ...' else '' end as detail,
         'row not loaded' as consequence
     from tidy_losses

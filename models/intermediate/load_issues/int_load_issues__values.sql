@@ -32,7 +32,7 @@ value_problems as (
 ),
 
 final as (
-    {{ load_issues_columns('value_problems') }}
+    {{ load_issues_columns('value_problems', ['measurement_index', 'layer', 'metric']) }}
 )
 
 select * from final
