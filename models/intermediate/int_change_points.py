@@ -69,11 +69,16 @@ def model(dbt, session):
     frames = [pd.DataFrame(columns=OUTPUT_COLUMNS)]
     for start in range(0, len(run_ids), RUNS_PER_BATCH):
         batch = run_ids[start : start + RUNS_PER_BATCH]
-        series = (
-            layer_series.filter(f"run_id in ({quoted(batch)})")
-            .project("run_id, metric, layer, measurement_index, step, velocity")
-            .df()
-        )
+        # The batch's runs joined as a frame: DuckDB pushes the join into the per-step view's
+        # tables (a long IN list is not pushed down: each batch would expand every run).
+        session.register("changed_runs", pd.DataFrame({"run_id": batch}))
+        series = layer_series.query(
+            "flagged_series",
+            "select flagged_series.run_id, metric, layer, measurement_index, step, velocity"
+            " from flagged_series"
+            " semi join changed_runs on flagged_series.run_id = changed_runs.run_id",
+        ).df()
+        session.unregister("changed_runs")
         frames.append(detect(series, penalty))
     bookkeeping = runs[["run_id"]].assign(metric=None, layer=None)
     points = pd.concat([*frames, bookkeeping], ignore_index=True)
