@@ -11,6 +11,7 @@ import hashlib
 import pandas as pd
 
 from python_steps.change_points import OUTPUT_COLUMNS, detect
+from python_steps.run_batches import batch_rows, run_batches
 
 DETECTOR_VERSION = "pelt-l2-velocity-robust-scale-1"
 RUNS_PER_BATCH = 200
@@ -64,21 +65,16 @@ def model(dbt, session):
         runs = runs[
             [(r, v) not in known for r, v in zip(runs["run_id"], runs["run_version"], strict=True)]
         ]
-    run_ids = sorted(runs["run_id"])
     # Batches of runs bound the memory a build with thousands of runs needs.
     frames = [pd.DataFrame(columns=OUTPUT_COLUMNS)]
-    for start in range(0, len(run_ids), RUNS_PER_BATCH):
-        batch = run_ids[start : start + RUNS_PER_BATCH]
-        # The batch's runs joined as a frame: DuckDB pushes the join into the per-step view's
-        # tables (a long IN list is not pushed down: each batch would expand every run).
-        session.register("changed_runs", pd.DataFrame({"run_id": batch}))
-        series = layer_series.query(
+    for batch in run_batches(runs["run_id"], RUNS_PER_BATCH):
+        series = batch_rows(
+            session,
+            layer_series,
             "flagged_series",
-            "select flagged_series.run_id, metric, layer, measurement_index, step, velocity"
-            " from flagged_series"
-            " semi join changed_runs on flagged_series.run_id = changed_runs.run_id",
-        ).df()
-        session.unregister("changed_runs")
+            "flagged_series.run_id, metric, layer, measurement_index, step, velocity",
+            batch,
+        )
         frames.append(detect(series, penalty))
     bookkeeping = runs[["run_id"]].assign(metric=None, layer=None)
     points = pd.concat([*frames, bookkeeping], ignore_index=True)

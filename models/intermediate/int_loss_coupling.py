@@ -9,9 +9,11 @@ import hashlib
 import pandas as pd
 
 from python_steps.loss_coupling import LOSS_COUPLING_VERSION, loss_couplings
+from python_steps.run_batches import batch_rows, run_batches
 from python_steps.step_versions import unchanged_result
 
-# Runs read and computed at a time: memory stays flat in the number of runs.
+# Runs read and computed at a time (python_steps.run_batches): memory stays flat in the
+# number of runs.
 RUNS_PER_BATCH = 200
 
 
@@ -61,23 +63,19 @@ def model(dbt, session):
         if versions.empty:
             # Nothing changed: no rows, typed as the table (an empty frame has no types).
             return unchanged_result(session, dbt.this)
-    run_ids = sorted(versions["run_id"])
     results = []
-    for start in range(0, len(run_ids), RUNS_PER_BATCH):
-        session.register(
-            "changed_runs", pd.DataFrame({"run_id": run_ids[start : start + RUNS_PER_BATCH]})
-        )
-        layer_steps = layer_series.query(
+    for batch in run_batches(versions["run_id"], RUNS_PER_BATCH):
+        layer_steps = batch_rows(
+            session,
+            layer_series,
             "flagged_series",
-            "select flagged_series.run_id, metric, layer, series_index,"
-            "   abs(velocity) as speed, loss_velocity < 0 as is_loss_drop,"
-            f"  quantile_cont(abs(velocity), {percentile})"
-            "     over (partition by flagged_series.run_id, metric, layer) as threshold"
-            " from flagged_series"
-            " semi join changed_runs on flagged_series.run_id = changed_runs.run_id"
-            " where velocity is not null",
-        ).df()
-        session.unregister("changed_runs")
+            "flagged_series.run_id, metric, layer, series_index,"
+            " abs(velocity) as speed, loss_velocity < 0 as is_loss_drop,"
+            f" quantile_cont(abs(velocity), {percentile})"
+            "   over (partition by flagged_series.run_id, metric, layer) as threshold",
+            batch,
+            where="velocity is not null",
+        )
         results.append(loss_couplings(layer_steps, n_strata, seed, critical_share=1.0 - percentile))
     result = pd.concat(results, ignore_index=True)
     return result.merge(versions[["run_id", "run_version"]], on="run_id")
