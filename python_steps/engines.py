@@ -22,10 +22,10 @@ def selected_rows(relation: Any, where: str, columns: list[str]) -> list[tuple]:
 
 
 def selected(relation: Any, where: str, columns: list[str]) -> Any:
-    """The rows of `relation` where the SQL condition `where` holds, only `columns`: a DuckDB
-    relation or a Spark DataFrame again (nothing is read yet)."""
+    """The rows of `relation` where the SQL condition `where` holds, only `columns` (names or
+    `expression as name`): a DuckDB relation or a Spark DataFrame again (nothing is read)."""
     if is_spark_frame(relation):
-        return relation.filter(where).select(*columns)
+        return relation.filter(where).selectExpr(*columns)
     return relation.filter(where).project(", ".join(columns))
 
 
@@ -59,9 +59,10 @@ def sql_columns(session: Any, sql: str) -> list[str]:
 
 
 def projected(relation: Any, columns: list[str]) -> Any:
-    """Only `columns` of `relation`: a DuckDB relation or a Spark DataFrame again."""
+    """Only `columns` (names or `expression as name`) of `relation`: a DuckDB relation or a
+    Spark DataFrame again."""
     if is_spark_frame(relation):
-        return relation.select(*columns)
+        return relation.selectExpr(*columns)
     return relation.project(", ".join(columns))
 
 
@@ -71,3 +72,84 @@ def run_statement(session: Any, sql: str) -> None:
         session.execute(sql)
     else:
         session.sql(sql)
+
+
+def filtered(relation: Any, where: str) -> Any:
+    """The rows of `relation` where the SQL condition `where` holds: a DuckDB relation or a
+    Spark DataFrame again (nothing is read yet)."""
+    return relation.filter(where)
+
+
+def aggregated(relation: Any, group_by: list[str], aggregates: list[str]) -> Any:
+    """`aggregates` (SQL both engines read, each `expression as name`) per group of `group_by`
+    columns: the group columns then the aggregates, a DuckDB relation or a Spark DataFrame."""
+    if is_spark_frame(relation):
+        from pyspark.sql import functions
+
+        return relation.groupBy(*group_by).agg(*[functions.expr(a) for a in aggregates])
+    return relation.aggregate(", ".join([*group_by, *aggregates]), ", ".join(group_by))
+
+
+def rows_for_keys(
+    session: Any,
+    relation: Any,
+    names: tuple[str, str],
+    key: str,
+    keys: list[str],
+    columns: list[str],
+) -> Any:
+    """The rows of `relation` whose `key` is one of `keys`, only `columns`, as a pandas frame.
+
+    DuckDB: a semi join with `keys` registered as a frame, `names` = (the relation's name, the
+    keys' name) in the query; DuckDB pushes the join into a view's tables, which it does not
+    do with a long IN list. Spark: a left semi join with a small DataFrame of the keys."""
+    if is_spark_frame(relation):
+        keys_frame = session.createDataFrame([(value,) for value in keys], f"`{key}` string")
+        return relation.join(keys_frame, on=key, how="left_semi").select(*columns).toPandas()
+    import pandas as pd
+
+    relation_name, keys_name = names
+    listed = ", ".join(f"{relation_name}.{key}" if column == key else column for column in columns)
+    session.register(keys_name, pd.DataFrame({key: keys}))
+    frame = relation.query(
+        relation_name,
+        f"select {listed} from {relation_name}"
+        f" semi join {keys_name} on {relation_name}.{key} = {keys_name}.{key}",
+    ).df()
+    session.unregister(keys_name)
+    return frame
+
+
+def list_elements(
+    relation: Any,
+    name: str,
+    where: str,
+    position: tuple[str, str],
+    lists: dict[str, str],
+    columns: dict[str, str],
+) -> Any:
+    """One row per list position of the rows of `relation` where `where` holds, as a pandas
+    frame: `columns` (alias: expression, one value per row; the first is the key), the
+    position (`position` = (alias, the lists' length column), from 0) and the elements of the
+    `lists` (alias: list column) side by side.
+
+    DuckDB: `unnest(range(length))` and `unnest(list)`, the query naming the relation `name`.
+    Spark: `posexplode(arrays_zip(lists))` (the lists must have `length` elements)."""
+    (key, key_column), *others = columns.items()
+    position_alias, length = position
+    if is_spark_frame(relation):
+        zipped = ", ".join(lists.values())
+        exploded = relation.filter(where).selectExpr(
+            f"{key_column} as {key}",
+            *[f"{expression} as {alias}" for alias, expression in others],
+            f"posexplode(arrays_zip({zipped})) as ({position_alias}, elements)",
+        )
+        elements = exploded.select(key, position_alias, "elements.*", *[a for a, _ in others])
+        named = elements.toDF(key, position_alias, *lists, *[a for a, _ in others])
+        return named.toPandas()
+    key_text = key if key == key_column else f"{key_column} as {key}"
+    unnested = [f"unnest(range({length})) as {position_alias}"]
+    unnested += [f"unnest({column}) as {alias}" for alias, column in lists.items()]
+    listed = [key_text, *unnested, *[f"{expression} as {alias}" for alias, expression in others]]
+    sql = f"select {', '.join(listed)} from {name} where {where}"
+    return relation.query(name, sql).df()
