@@ -142,6 +142,9 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
         {"input_fingerprint"},
     ),
     "int_change_point_calibration": (["penalty"], set()),
+    # One bookkeeping row per run (metric, layer, measurement_index NULL) and the change points.
+    "int_change_points": (["run_id", "metric", "layer", "measurement_index"], set()),
+    "int_loss_change_points": (["run_id", "measurement_index"], set()),
 }
 
 
@@ -394,4 +397,12 @@ def test_the_comparison_covers_the_chosen_runs(duckdb_tables: dict[str, list[dic
     }
     assert {row["file_name"] for row in duckdb_tables["load_issues"]} >= set(BROKEN_FILES)
     assert len(duckdb_tables["int_layer_series"]) > 100
+    # The change points: a calibrated penalty, change points found on the layers and losses.
+    assert sum(row["is_calibrated"] for row in duckdb_tables["int_change_point_calibration"]) == 1
+    assert len(duckdb_tables["int_change_point_grid"]) > 100
+    change_points = duckdb_tables["int_change_points"]
+    assert {row["run_id"] for row in change_points if row["metric"] is None} == expected_runs
+    assert sum(row["metric"] is not None for row in change_points) > 10
+    loss_points = duckdb_tables["int_loss_change_points"]
+    assert any(row["measurement_index"] is not None for row in loss_points)
     assert sum(len(row["series_values"]) for row in duckdb_tables["int_layer_series"]) > 50_000
