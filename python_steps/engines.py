@@ -86,7 +86,10 @@ def aggregated(relation: Any, group_by: list[str], aggregates: list[str]) -> Any
     if is_spark_frame(relation):
         from pyspark.sql import functions
 
-        return relation.groupBy(*group_by).agg(*[functions.expr(a) for a in aggregates])
+        grouped = relation.groupBy(*group_by)
+        if not aggregates:
+            return grouped.count().select(*group_by)
+        return grouped.agg(*[functions.expr(a) for a in aggregates])
     return relation.aggregate(", ".join([*group_by, *aggregates]), ", ".join(group_by))
 
 
@@ -153,3 +156,39 @@ def list_elements(
     listed = [key_text, *unnested, *[f"{expression} as {alias}" for alias, expression in others]]
     sql = f"select {', '.join(listed)} from {name} where {where}"
     return relation.query(name, sql).df()
+
+
+def continuous_quantile(relation: Any, expression: str, fraction: float) -> str:
+    """The SQL of the `fraction` quantile of `expression`, interpolated between the two
+    nearest values (DuckDB `quantile_cont`, Spark `percentile`), for the engine of
+    `relation`."""
+    if is_spark_frame(relation):
+        return f"percentile({expression}, {fraction})"
+    return f"quantile_cont({expression}, {fraction})"
+
+
+def keyed_query(
+    session: Any, relation: Any, names: tuple[str, str], key: str, keys: list[str], sql: str
+) -> Any:
+    """The result of `sql` (SQL both engines read) as a pandas frame, where the query names
+    `relation` names[0] and the `keys` (one column, `key`) names[1].
+
+    DuckDB: the keys registered as a frame, `relation.query(names[0], sql)` (DuckDB pushes a
+    join with the keys into a view's tables, which it does not do with a long IN list).
+    Spark: both as temporary views, dropped afterwards."""
+    relation_name, keys_name = names
+    if is_spark_frame(relation):
+        keys_frame = session.createDataFrame([(value,) for value in keys], f"`{key}` string")
+        relation.createOrReplaceTempView(relation_name)
+        keys_frame.createOrReplaceTempView(keys_name)
+        try:
+            return session.sql(sql).toPandas()
+        finally:
+            session.catalog.dropTempView(keys_name)
+            session.catalog.dropTempView(relation_name)
+    import pandas as pd
+
+    session.register(keys_name, pd.DataFrame({key: keys}))
+    frame = relation.query(relation_name, sql).df()
+    session.unregister(keys_name)
+    return frame

@@ -8,6 +8,7 @@ import hashlib
 
 import pandas as pd
 
+from python_steps.engines import aggregated, continuous_quantile, keyed_query, to_pandas
 from python_steps.loss_coupling import LOSS_COUPLING_VERSION, loss_couplings
 from python_steps.step_versions import unchanged_result
 
@@ -16,8 +17,8 @@ RUNS_PER_BATCH = 200
 
 
 def model(dbt, session):
+    # materialized: incremental on DuckDB, a table on Spark (_intermediate__models.yml).
     dbt.config(
-        materialized="incremental",
         unique_key="run_id",
         incremental_strategy="delete+insert",
         # A changed column list needs `--full-refresh`: say so rather than fill NULLs.
@@ -32,11 +33,15 @@ def model(dbt, session):
     # its parsed series' (int_layer_series: the file, no analysis setting) and the settings
     # this step reads, so a changed jump threshold or mode does not recompute it.
     layer_series = dbt.ref("int_layer_series_flagged")
-    analysed = dbt.ref("int_layer_dynamics").aggregate("run_id", "run_id").df()
+    analysed = to_pandas(aggregated(dbt.ref("int_layer_dynamics"), ["run_id"], []))
     versions = analysed.merge(
-        dbt.ref("int_layer_series")
-        .aggregate("run_id, any_value(run_version) as upstream_version", "run_id")
-        .df(),
+        to_pandas(
+            aggregated(
+                dbt.ref("int_layer_series"),
+                ["run_id"],
+                ["any_value(run_version) as upstream_version"],
+            )
+        ),
         on="run_id",
     )
     fingerprint = f"{n_strata}|{seed}|{percentile}|{LOSS_COUPLING_VERSION}"
@@ -45,6 +50,7 @@ def model(dbt, session):
         for version in versions["upstream_version"]
     ]
     if dbt.is_incremental:
+        # DuckDB only (on Spark the model is a table, rebuilt at every build).
         # Runs no longer analysed (gone, or excluded by a setting) lose their rows.
         session.register("analysed_runs", versions[["run_id"]])
         session.execute(
@@ -63,21 +69,22 @@ def model(dbt, session):
             return unchanged_result(session, dbt.this)
     run_ids = sorted(versions["run_id"])
     results = []
+    threshold = continuous_quantile(layer_series, "abs(velocity)", percentile)
     for start in range(0, len(run_ids), RUNS_PER_BATCH):
-        session.register(
-            "changed_runs", pd.DataFrame({"run_id": run_ids[start : start + RUNS_PER_BATCH]})
-        )
-        layer_steps = layer_series.query(
-            "flagged_series",
+        layer_steps = keyed_query(
+            session,
+            layer_series,
+            ("flagged_series", "changed_runs"),
+            "run_id",
+            run_ids[start : start + RUNS_PER_BATCH],
             "select flagged_series.run_id, metric, layer, series_index,"
             "   abs(velocity) as speed, loss_velocity < 0 as is_loss_drop,"
-            f"  quantile_cont(abs(velocity), {percentile})"
+            f"  {threshold}"
             "     over (partition by flagged_series.run_id, metric, layer) as threshold"
             " from flagged_series"
             " semi join changed_runs on flagged_series.run_id = changed_runs.run_id"
             " where velocity is not null",
-        ).df()
-        session.unregister("changed_runs")
+        )
         results.append(loss_couplings(layer_steps, n_strata, seed, critical_share=1.0 - percentile))
     result = pd.concat(results, ignore_index=True)
     return result.merge(versions[["run_id", "run_version"]], on="run_id")

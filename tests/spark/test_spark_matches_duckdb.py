@@ -145,6 +145,7 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     # One bookkeeping row per run (metric, layer, measurement_index NULL) and the change points.
     "int_change_points": (["run_id", "metric", "layer", "measurement_index"], set()),
     "int_loss_change_points": (["run_id", "measurement_index"], set()),
+    "int_loss_coupling": (["run_id", "metric"], set()),
 }
 
 
@@ -405,4 +406,5 @@ def test_the_comparison_covers_the_chosen_runs(duckdb_tables: dict[str, list[dic
     assert sum(row["metric"] is not None for row in change_points) > 10
     loss_points = duckdb_tables["int_loss_change_points"]
     assert any(row["measurement_index"] is not None for row in loss_points)
+    assert {row["run_id"] for row in duckdb_tables["int_loss_coupling"]} == expected_runs
     assert sum(len(row["series_values"]) for row in duckdb_tables["int_layer_series"]) > 50_000
