@@ -167,6 +167,19 @@ def continuous_quantile(relation: Any, expression: str, fraction: float) -> str:
     return f"quantile_cont({expression}, {fraction})"
 
 
+def named_query(session: Any, relation: Any, name: str, sql: str) -> Any:
+    """The result of `sql` as a pandas frame, where the query names `relation` `name` (DuckDB
+    `relation.query`; Spark a temporary view, dropped afterwards). The SQL must be the
+    engine's own: see `text_cast`, `unnest_list`, `continuous_quantile`."""
+    if is_spark_frame(relation):
+        relation.createOrReplaceTempView(name)
+        try:
+            return session.sql(sql).toPandas()
+        finally:
+            session.catalog.dropTempView(name)
+    return relation.query(name, sql).df()
+
+
 def keyed_query(
     session: Any, relation: Any, names: tuple[str, str], key: str, keys: list[str], sql: str
 ) -> Any:
@@ -179,16 +192,29 @@ def keyed_query(
     relation_name, keys_name = names
     if is_spark_frame(relation):
         keys_frame = session.createDataFrame([(value,) for value in keys], f"`{key}` string")
-        relation.createOrReplaceTempView(relation_name)
         keys_frame.createOrReplaceTempView(keys_name)
         try:
-            return session.sql(sql).toPandas()
+            return named_query(session, relation, relation_name, sql)
         finally:
             session.catalog.dropTempView(keys_name)
-            session.catalog.dropTempView(relation_name)
     import pandas as pd
 
     session.register(keys_name, pd.DataFrame({key: keys}))
-    frame = relation.query(relation_name, sql).df()
+    frame = named_query(session, relation, relation_name, sql)
     session.unregister(keys_name)
     return frame
+
+
+def text_cast(relation: Any, expression: str) -> str:
+    """The SQL of `expression` cast to text for the engine of `relation`."""
+    if is_spark_frame(relation):
+        return f"cast({expression} as string)"
+    return f"{expression}::varchar"
+
+
+def unnest_list(relation: Any, expression: str) -> str:
+    """The SQL that gives one row per element of the list `expression` (DuckDB `unnest`,
+    Spark `explode`), for the engine of `relation`."""
+    if is_spark_frame(relation):
+        return f"explode({expression})"
+    return f"unnest({expression})"

@@ -146,6 +146,8 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     "int_change_points": (["run_id", "metric", "layer", "measurement_index"], set()),
     "int_loss_change_points": (["run_id", "measurement_index"], set()),
     "int_loss_coupling": (["run_id", "metric"], set()),
+    # run_version hashes the run's critical steps with each engine's own hash().
+    "int_coordination_null_model": (["run_id", "metric"], {"run_version"}),
 }
 
 
@@ -407,4 +409,5 @@ def test_the_comparison_covers_the_chosen_runs(duckdb_tables: dict[str, list[dic
     loss_points = duckdb_tables["int_loss_change_points"]
     assert any(row["measurement_index"] is not None for row in loss_points)
     assert {row["run_id"] for row in duckdb_tables["int_loss_coupling"]} == expected_runs
+    assert {row["run_id"] for row in duckdb_tables["int_coordination_null_model"]} == expected_runs
     assert sum(len(row["series_values"]) for row in duckdb_tables["int_layer_series"]) > 50_000
