@@ -1,18 +1,19 @@
-"""python_steps.run_batches: a batch read gives exactly the batch's rows, through a view."""
+"""python_steps.run_batches and engines.rows_for_keys: a batch read gives exactly the batch's
+rows through a view that unnests per-run lists, as the per-step view does."""
 
 from __future__ import annotations
 
 import duckdb
 import pandas as pd
 
-from python_steps.run_batches import batch_rows, run_batches
+from python_steps.engines import rows_for_keys
+from python_steps.run_batches import key_range, run_batches
 
 RUN_IDS = ["b_run", "a_run", "it's_run", "c_run", "d_run"]
 
 
 def per_step_view() -> duckdb.DuckDBPyConnection:
-    """Runs stored one row per run (lists), read through a view that unnests them, as the
-    per-step view does."""
+    """Runs stored one row per run (lists), read through a view that unnests them."""
     con = duckdb.connect()
     con.execute(
         "create table runs as select run_id, [1.0, 2.0, 4.0, 8.0] as run_values"
@@ -27,7 +28,7 @@ def per_step_view() -> duckdb.DuckDBPyConnection:
 
 
 def test_run_batches_are_sorted_consecutive_slices() -> None:
-    assert list(run_batches(RUN_IDS, 2)) == [
+    assert list(run_batches([*RUN_IDS, "a_run"], 2)) == [
         ["a_run", "b_run"],
         ["c_run", "d_run"],
         ["it's_run"],
@@ -35,32 +36,46 @@ def test_run_batches_are_sorted_consecutive_slices() -> None:
     assert list(run_batches([], 3)) == []
 
 
-def test_batch_rows_reads_exactly_the_batch() -> None:
+def test_key_range_quotes_and_covers_the_keys() -> None:
     con = per_step_view()
-    steps = con.table("steps")
+    condition = key_range("run_id", ["c_run", "it's_run"])
+    assert condition == "run_id between 'c_run' and 'it''s_run'"
+    selected = con.execute(f"select run_id from runs where {condition} order by 1").fetchall()
+    assert [row[0] for row in selected] == ["c_run", "d_run", "it's_run"]
+    assert (
+        con.execute(f"select count(*) from runs where {key_range('run_id', [])}").fetchone()[0] == 0
+    )
+
+
+def test_rows_for_keys_reads_exactly_the_batch() -> None:
+    con = per_step_view()
     # b_run lies between the batch's first and last run: the range alone would read it.
-    rows = batch_rows(
+    rows = rows_for_keys(
         con,
-        steps,
-        "per_step",
-        "per_step.run_id, series_index, value,"
-        " sum(value) over (partition by per_step.run_id) as run_total,"
-        " count(*) over () as rows_read",
+        con.table("steps"),
+        ("per_step", "batch_runs"),
+        "run_id",
         ["a_run", "c_run", "it's_run"],
-        where="series_index > 0",
+        ["run_id", "series_index", "value"],
     )
     assert sorted(set(rows["run_id"])) == ["a_run", "c_run", "it's_run"]
-    assert len(rows) == 9
-    # Window functions see the batch's rows only (those the `where` keeps).
-    assert set(rows["run_total"]) == {14.0}
-    assert set(rows["rows_read"]) == {9}
+    assert len(rows) == 12
+    assert sorted(rows.loc[rows["run_id"] == "c_run", "value"]) == [1.0, 2.0, 4.0, 8.0]
     # The registered batch is gone again.
     assert "batch_runs" not in {row[0] for row in con.execute("show tables").fetchall()}
 
 
-def test_batch_rows_of_no_runs_has_the_columns() -> None:
+def test_the_range_reaches_the_table_under_the_view() -> None:
     con = per_step_view()
-    rows = batch_rows(con, con.table("steps"), "per_step", "run_id, value", [])
-    assert isinstance(rows, pd.DataFrame)
-    assert list(rows.columns) == ["run_id", "value"]
-    assert rows.empty
+    con.register("batch_runs", pd.DataFrame({"run_id": ["b_run", "c_run"]}))
+    plan = con.execute(
+        "explain select per_step.run_id from steps as per_step"
+        " semi join batch_runs on per_step.run_id = batch_runs.run_id"
+        f" where {key_range('per_step.run_id', ['b_run', 'c_run'])}"
+    ).fetchall()
+    text = "\n".join(row[1] for row in plan)
+    # The range filters the scan of `runs`, which the plan draws below the unnesting.
+    below_unnest = text[text.index("Unnest") :]
+    assert "Table: memory.main.runs" in below_unnest
+    assert "run_id >= 'b_run'" in below_unnest
+    assert "run_id <= 'c_run'" in below_unnest

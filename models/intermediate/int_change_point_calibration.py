@@ -1,6 +1,7 @@
 """The change-point penalty calibrated on the null fixtures to the false-positive budget."""
 
 from python_steps.change_points import calibration_table, penalty_grid
+from python_steps.engines import aggregated, filtered, selected, to_pandas
 
 
 def model(dbt, session):
@@ -9,24 +10,23 @@ def model(dbt, session):
     metric = str(settings["validity_metric"]).replace("'", "''")
     budget = float(settings["validity_max_false_positives_per_1000"])
     warmup = int(settings["validity_warmup_measurements"])
-    planted = dbt.ref("validity_planted_events").df()
+    planted = to_pandas(dbt.ref("validity_planted_events"))
     nulls = planted[planted["fixture_role"].isin(["calibration", "holdout"])]
     roles = dict(zip(nulls["run_id"], nulls["fixture_role"], strict=True))
     # The one import of per-step data: layer velocities per fixture (the opportunities).
     layer_series = dbt.ref("int_layer_series_flagged")
-    counts = (
-        layer_series.filter(
-            f"is_validity_fixture and metric = '{metric}' and measurement_index >= {warmup}"
+    counts = to_pandas(
+        aggregated(
+            filtered(
+                layer_series,
+                f"is_validity_fixture and metric = '{metric}' and measurement_index >= {warmup}",
+            ),
+            ["run_id"],
+            ["count(velocity) as n_layer_velocities"],
         )
-        .aggregate("run_id, count(velocity) as n_layer_velocities", "run_id")
-        .df()
     )
     opportunities = dict(zip(counts["run_id"], counts["n_layer_velocities"], strict=True))
     # After the early transient only, like the opportunities.
-    detections = (
-        dbt.ref("int_change_point_grid")
-        .filter(f"measurement_index >= {warmup}")
-        .project("penalty, run_id")
-        .df()
-    )
+    grid = dbt.ref("int_change_point_grid")
+    detections = to_pandas(selected(grid, f"measurement_index >= {warmup}", ["penalty", "run_id"]))
     return calibration_table(detections, opportunities, roles, penalty_grid(), budget)

@@ -5,6 +5,7 @@ since the last build (python_steps.step_versions): PELT over the whole grid take
 """
 
 from python_steps.change_points import detect_over_penalties, penalty_grid
+from python_steps.engines import run_statement, selected, to_pandas
 from python_steps.step_versions import (
     FINGERPRINT_COLUMN,
     input_fingerprint,
@@ -17,19 +18,16 @@ INPUT_COLUMNS = ["run_id", "metric", "layer", "measurement_index", "step", "velo
 
 
 def model(dbt, session):
-    dbt.config(
-        materialized="incremental",
-        unique_key="input_fingerprint",
-        incremental_strategy="delete+insert",
-    )
+    # materialized: incremental on DuckDB, a table on Spark (_detectors__models.yml).
+    dbt.config(unique_key="input_fingerprint", incremental_strategy="delete+insert")
     settings = dbt.config.get("meta")
     metric = str(settings["validity_metric"]).replace("'", "''")
     grid = penalty_grid()
     # The one import of per-step data.
-    fixture_series = (
-        dbt.ref("int_layer_series_flagged")
-        .filter(f"is_validity_fixture and metric = '{metric}'")
-        .project(", ".join(INPUT_COLUMNS))
+    fixture_series = selected(
+        dbt.ref("int_layer_series_flagged"),
+        f"is_validity_fixture and metric = '{metric}'",
+        INPUT_COLUMNS,
     )
     fingerprint = input_fingerprint(
         fixture_series, INPUT_COLUMNS, {"penalties": grid}, GRID_CODE_VERSION
@@ -38,8 +36,8 @@ def model(dbt, session):
     if stored == {fingerprint}:
         return unchanged_result(session, dbt.this)
     if stored:
-        session.execute(f"delete from {dbt.this}")
-    points = detect_over_penalties(fixture_series.df(), grid)
+        run_statement(session, f"delete from {dbt.this}")
+    points = detect_over_penalties(to_pandas(fixture_series), grid)
     points[FINGERPRINT_COLUMN] = fingerprint
     return points.astype(
         {

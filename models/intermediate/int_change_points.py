@@ -11,10 +11,19 @@ import hashlib
 import pandas as pd
 
 from python_steps.change_points import OUTPUT_COLUMNS, detect
-from python_steps.run_batches import batch_rows, run_batches
+from python_steps.engines import (
+    aggregated,
+    filtered,
+    rows_for_keys,
+    run_statement,
+    sql_rows,
+    to_pandas,
+)
+from python_steps.run_batches import run_batches
 
 DETECTOR_VERSION = "pelt-l2-velocity-robust-scale-1"
 RUNS_PER_BATCH = 200
+SERIES_COLUMNS = ["run_id", "metric", "layer", "measurement_index", "step", "velocity"]
 
 
 def run_version(upstream_version: str, penalty: float) -> str:
@@ -27,10 +36,9 @@ def quoted(values: list[str]) -> str:
 
 
 def model(dbt, session):
-    dbt.config(
-        materialized="incremental", unique_key="run_id", incremental_strategy="delete+insert"
-    )
-    calibration = dbt.ref("int_change_point_calibration").filter("is_calibrated").df()
+    # materialized: incremental on DuckDB, a table on Spark (_detectors__models.yml).
+    dbt.config(unique_key="run_id", incremental_strategy="delete+insert")
+    calibration = to_pandas(filtered(dbt.ref("int_change_point_calibration"), "is_calibrated"))
     if len(calibration) != 1:
         raise ValueError(
             "int_change_point_calibration has no calibrated penalty: no penalty of the grid "
@@ -44,36 +52,39 @@ def model(dbt, session):
     # The analysed runs; their version is the parsed series' (int_layer_series: the file,
     # no analysis setting), since velocities depend on no setting: a changed threshold or
     # mode does not recompute the change points.
-    runs = (
-        dbt.ref("int_layer_dynamics")
-        .aggregate("run_id, bool_or(is_validity_fixture) as is_validity_fixture", "run_id")
-        .df()
+    runs = to_pandas(
+        aggregated(
+            dbt.ref("int_layer_dynamics"),
+            ["run_id"],
+            ["bool_or(is_validity_fixture) as is_validity_fixture"],
+        )
     )
-    parsed_versions = (
-        dbt.ref("int_layer_series")
-        .aggregate("run_id, any_value(run_version) as upstream_version", "run_id")
-        .df()
+    parsed_versions = to_pandas(
+        aggregated(
+            dbt.ref("int_layer_series"), ["run_id"], ["any_value(run_version) as upstream_version"]
+        )
     )
     runs = runs.merge(parsed_versions, on="run_id")
     runs["run_version"] = [run_version(v, penalty) for v in runs["upstream_version"]]
     if dbt.is_incremental:
         # Runs that are gone are deleted here; changed runs are replaced (delete+insert).
         current = quoted(list(runs["run_id"])) or "null"
-        session.execute(f"delete from {dbt.this} where run_id not in ({current})")
-        loaded = session.execute(f"select distinct run_id, run_version from {dbt.this}").df()
-        known = set(zip(loaded["run_id"], loaded["run_version"], strict=True))
+        run_statement(session, f"delete from {dbt.this} where run_id not in ({current})")
+        known = set(sql_rows(session, f"select distinct run_id, run_version from {dbt.this}"))
         runs = runs[
             [(r, v) not in known for r, v in zip(runs["run_id"], runs["run_version"], strict=True)]
         ]
-    # Batches of runs bound the memory a build with thousands of runs needs.
+    # Batches of runs bound the memory a build with thousands of runs needs; each batch is
+    # read by its range of run ids and a join (python_steps.run_batches).
     frames = [pd.DataFrame(columns=OUTPUT_COLUMNS)]
     for batch in run_batches(runs["run_id"], RUNS_PER_BATCH):
-        series = batch_rows(
+        series = rows_for_keys(
             session,
             layer_series,
-            "flagged_series",
-            "flagged_series.run_id, metric, layer, measurement_index, step, velocity",
+            ("flagged_series", "changed_runs"),
+            "run_id",
             batch,
+            SERIES_COLUMNS,
         )
         frames.append(detect(series, penalty))
     bookkeeping = runs[["run_id"]].assign(metric=None, layer=None)

@@ -8,6 +8,7 @@ import hashlib
 
 import pandas as pd
 
+from python_steps.engines import keyed_query, named_query, text_cast, unnest_list
 from python_steps.null_model import NULL_MODEL_VERSION, NullModelSettings, null_models
 from python_steps.step_versions import unchanged_result
 
@@ -16,8 +17,8 @@ RUNS_PER_BATCH = 200
 
 
 def model(dbt, session):
+    # materialized: incremental on DuckDB, a table on Spark (_intermediate__models.yml).
     dbt.config(
-        materialized="incremental",
         unique_key="run_id",
         incremental_strategy="delete+insert",
         # A changed column list needs `--full-refresh`: say so rather than fill NULLs.
@@ -34,28 +35,29 @@ def model(dbt, session):
     # series length, hashed), the settings and this step's code: a changed jump threshold,
     # which moves no critical step, does not recompute it.
     # (Per run, not per metric: a run's rows are replaced together, delete+insert on run_id.)
-    shapes = (
-        dbt.ref("int_layer_dynamics")
-        .query(
-            "layer_dynamics",
-            "select *,"
-            " bit_xor(layers_hash) over (partition by run_id)::varchar as upstream_version"
-            " from ("
-            "  select run_id, metric, count(*) as n_layers,"
-            "    max(n_measurements) as n_measurements,"
-            "    bit_xor(hash(metric, layer_position, n_measurements, critical_indices))"
-            "      as layers_hash"
-            "  from layer_dynamics group by run_id, metric)",
-        )
-        .df()
-        .drop(columns="layers_hash")
-    )
+    # The version hashes with each engine's own hash(): it is not compared between engines.
+    layer_dynamics = dbt.ref("int_layer_dynamics")
+    run_hash = text_cast(layer_dynamics, "bit_xor(layers_hash) over (partition by run_id)")
+    shapes = named_query(
+        session,
+        layer_dynamics,
+        "layer_dynamics",
+        "select *,"
+        f" {run_hash} as upstream_version"
+        " from ("
+        "  select run_id, metric, count(*) as n_layers,"
+        "    max(n_measurements) as n_measurements,"
+        "    bit_xor(hash(metric, layer_position, n_measurements, critical_indices))"
+        "      as layers_hash"
+        "  from layer_dynamics group by run_id, metric)",
+    ).drop(columns="layers_hash")
     fingerprint = f"{settings}|{NULL_MODEL_VERSION}"
     shapes["run_version"] = [
         hashlib.md5(f"{version}|{fingerprint}".encode()).hexdigest()
         for version in shapes["upstream_version"]
     ]
     if dbt.is_incremental:
+        # DuckDB only (on Spark the model is a table, rebuilt at every build).
         # Runs no longer analysed (gone, or excluded by a setting) lose their rows.
         session.register("analysed_runs", shapes[["run_id"]].drop_duplicates())
         session.execute(
@@ -77,22 +79,21 @@ def model(dbt, session):
     results = []
     for start in range(0, len(run_ids), RUNS_PER_BATCH):
         batch = shapes[shapes["run_id"].isin(run_ids[start : start + RUNS_PER_BATCH])]
-        session.register("changed_runs", batch[["run_id"]].drop_duplicates())
-        cells = (
-            dbt.ref("int_layer_dynamics")
-            .query(
-                "layer_dynamics",
-                "select run_id, metric, layer_index, unnest(critical_indices) as series_index"
-                " from ("
-                "  select run_id, metric, critical_indices,"
-                "    dense_rank() over (partition by run_id, metric order by layer_position) - 1"
-                "      as layer_index"
-                "  from layer_dynamics"
-                "  semi join changed_runs on layer_dynamics.run_id = changed_runs.run_id)",
-            )
-            .df()
+        cells = keyed_query(
+            session,
+            layer_dynamics,
+            ("layer_dynamics", "changed_runs"),
+            "run_id",
+            list(batch["run_id"].drop_duplicates()),
+            "select run_id, metric, layer_index,"
+            f" {unnest_list(layer_dynamics, 'critical_indices')} as series_index"
+            " from ("
+            "  select run_id, metric, critical_indices,"
+            "    dense_rank() over (partition by run_id, metric order by layer_position) - 1"
+            "      as layer_index"
+            "  from layer_dynamics"
+            "  semi join changed_runs on layer_dynamics.run_id = changed_runs.run_id)",
         )
-        session.unregister("changed_runs")
         results.append(null_models(batch, cells, settings))
     result = pd.concat(results, ignore_index=True)
     return result.merge(shapes[["run_id", "metric", "run_version"]], on=["run_id", "metric"])

@@ -11,6 +11,15 @@ import hashlib
 import pandas as pd
 
 from python_steps.change_points import detect
+from python_steps.engines import (
+    filtered,
+    list_elements,
+    projected,
+    run_statement,
+    selected,
+    sql_rows,
+    to_pandas,
+)
 
 LOSS_DETECTOR_VERSION = "pelt-l2-loss-velocity-1"
 COLUMNS = ["run_id", "measurement_index", "series_index", "step", "size", "n_velocities"]
@@ -26,23 +35,23 @@ def quoted(values: list[str]) -> str:
 
 
 def model(dbt, session):
-    dbt.config(
-        materialized="incremental", unique_key="run_id", incremental_strategy="delete+insert"
-    )
-    calibration = dbt.ref("int_change_point_calibration").filter("is_calibrated").df()
+    # materialized: incremental on DuckDB, a table on Spark (_detectors__models.yml).
+    dbt.config(unique_key="run_id", incremental_strategy="delete+insert")
+    calibration = to_pandas(filtered(dbt.ref("int_change_point_calibration"), "is_calibrated"))
     if len(calibration) != 1:
         raise ValueError("int_change_point_calibration has no calibrated penalty")
     penalty = float(calibration["penalty"].iloc[0])
     run_series = dbt.ref("int_run_series")
     # The real analysed runs: the bookkeeping rows of int_change_points (one per run of
     # int_layer_dynamics) carry their version, which includes the penalty.
-    change_point_runs = (
-        dbt.ref("int_change_points")
-        .filter("metric is null and not is_validity_fixture")
-        .project("run_id, run_version as change_point_version")
-        .df()
+    change_point_runs = to_pandas(
+        selected(
+            dbt.ref("int_change_points"),
+            "metric is null and not is_validity_fixture",
+            ["run_id", "run_version as change_point_version"],
+        )
     )
-    series_versions = run_series.project("run_id, run_version as series_version").df()
+    series_versions = to_pandas(projected(run_series, ["run_id", "run_version as series_version"]))
     runs = change_point_runs.merge(series_versions, on="run_id")
     runs["run_version"] = [
         run_version(c, s)
@@ -51,9 +60,8 @@ def model(dbt, session):
     if dbt.is_incremental:
         # Runs that are gone are deleted here; changed runs are replaced (delete+insert).
         current = quoted(list(runs["run_id"])) or "null"
-        session.execute(f"delete from {dbt.this} where run_id not in ({current})")
-        loaded = session.execute(f"select distinct run_id, run_version from {dbt.this}").df()
-        known = set(zip(loaded["run_id"], loaded["run_version"], strict=True))
+        run_statement(session, f"delete from {dbt.this} where run_id not in ({current})")
+        known = set(sql_rows(session, f"select distinct run_id, run_version from {dbt.this}"))
         runs = runs[
             [(r, v) not in known for r, v in zip(runs["run_id"], runs["run_version"], strict=True)]
         ]
@@ -61,13 +69,18 @@ def model(dbt, session):
     if len(runs):
         # The loss velocity along each changed run's analysed series, from the one-row-per-run
         # lists (series index i is list element i + 1).
-        losses = run_series.query(
+        losses = list_elements(
+            run_series,
             "run_series",
-            "select run_id, unnest(range(n_measurements)) as series_index,"
-            " unnest(measurement_indices) as measurement_index, unnest(steps) as step,"
-            " unnest(loss_velocities) as velocity, n_measurements - 1 as n_velocities"
-            f" from run_series where run_id in ({quoted(sorted(runs['run_id']))})",
-        ).df()
+            f"run_id in ({quoted(sorted(runs['run_id']))})",
+            ("series_index", "n_measurements"),
+            {
+                "measurement_index": "measurement_indices",
+                "step": "steps",
+                "velocity": "loss_velocities",
+            },
+            {"run_id": "run_id", "n_velocities": "n_measurements - 1"},
+        )
         losses["metric"] = "loss"
         losses["layer"] = "loss"
         points = detect(losses, penalty)

@@ -8,8 +8,9 @@ import hashlib
 
 import pandas as pd
 
+from python_steps.engines import aggregated, continuous_quantile, keyed_query, to_pandas
 from python_steps.loss_coupling import LOSS_COUPLING_VERSION, loss_couplings
-from python_steps.run_batches import batch_rows, run_batches
+from python_steps.run_batches import key_range, run_batches
 from python_steps.step_versions import unchanged_result
 
 # Runs read and computed at a time (python_steps.run_batches): memory stays flat in the
@@ -18,8 +19,8 @@ RUNS_PER_BATCH = 200
 
 
 def model(dbt, session):
+    # materialized: incremental on DuckDB, a table on Spark (_intermediate__models.yml).
     dbt.config(
-        materialized="incremental",
         unique_key="run_id",
         incremental_strategy="delete+insert",
         # A changed column list needs `--full-refresh`: say so rather than fill NULLs.
@@ -34,11 +35,15 @@ def model(dbt, session):
     # its parsed series' (int_layer_series: the file, no analysis setting) and the settings
     # this step reads, so a changed jump threshold or mode does not recompute it.
     layer_series = dbt.ref("int_layer_series_flagged")
-    analysed = dbt.ref("int_layer_dynamics").aggregate("run_id", "run_id").df()
+    analysed = to_pandas(aggregated(dbt.ref("int_layer_dynamics"), ["run_id"], []))
     versions = analysed.merge(
-        dbt.ref("int_layer_series")
-        .aggregate("run_id, any_value(run_version) as upstream_version", "run_id")
-        .df(),
+        to_pandas(
+            aggregated(
+                dbt.ref("int_layer_series"),
+                ["run_id"],
+                ["any_value(run_version) as upstream_version"],
+            )
+        ),
         on="run_id",
     )
     fingerprint = f"{n_strata}|{seed}|{percentile}|{LOSS_COUPLING_VERSION}"
@@ -47,6 +52,7 @@ def model(dbt, session):
         for version in versions["upstream_version"]
     ]
     if dbt.is_incremental:
+        # DuckDB only (on Spark the model is a table, rebuilt at every build).
         # Runs no longer analysed (gone, or excluded by a setting) lose their rows.
         session.register("analysed_runs", versions[["run_id"]])
         session.execute(
@@ -64,17 +70,23 @@ def model(dbt, session):
             # Nothing changed: no rows, typed as the table (an empty frame has no types).
             return unchanged_result(session, dbt.this)
     results = []
+    threshold = continuous_quantile(layer_series, "abs(velocity)", percentile)
     for batch in run_batches(versions["run_id"], RUNS_PER_BATCH):
-        layer_steps = batch_rows(
+        # The batch's range is pushed into the per-step view's tables, the join keeps
+        # exactly the batch (python_steps.run_batches).
+        layer_steps = keyed_query(
             session,
             layer_series,
-            "flagged_series",
-            "flagged_series.run_id, metric, layer, series_index,"
-            " abs(velocity) as speed, loss_velocity < 0 as is_loss_drop,"
-            f" quantile_cont(abs(velocity), {percentile})"
-            "   over (partition by flagged_series.run_id, metric, layer) as threshold",
+            ("flagged_series", "changed_runs"),
+            "run_id",
             batch,
-            where="velocity is not null",
+            "select flagged_series.run_id, metric, layer, series_index,"
+            "   abs(velocity) as speed, loss_velocity < 0 as is_loss_drop,"
+            f"  {threshold}"
+            "     over (partition by flagged_series.run_id, metric, layer) as threshold"
+            " from flagged_series"
+            " semi join changed_runs on flagged_series.run_id = changed_runs.run_id"
+            f" where {key_range('flagged_series.run_id', batch)} and velocity is not null",
         )
         results.append(loss_couplings(layer_steps, n_strata, seed, critical_share=1.0 - percentile))
     result = pd.concat(results, ignore_index=True)

@@ -3,9 +3,10 @@
 Builds the same runs with real dbt on both engines, every model ported to Spark so far
 (selector `spark`, with the data tests of those models), then compares every ported table
 row by row: exact for ids, counts, flags, text and versions; floats within 1e-12 relative.
-The runs: three validity fixtures, five of the real Phase 1 runs (one of them gzipped, read
-by the Python reader on both engines) and four broken files (empty, not JSON, top level an
-array, no measurements), copied into a temporary folder.
+The runs: five validity fixtures (two of them the null fixtures the change-point penalty is
+calibrated and checked on), five of the real Phase 1 runs (one of them gzipped, read by the
+Python reader on both engines) and four broken files (empty, not JSON, top level an array,
+no measurements), copied into a temporary folder.
 
 Needs Java 17 and .venv-spark (`make install-spark`). Without them the test skips, saying
 why; with CI=true it fails instead.
@@ -35,6 +36,9 @@ CHOSEN_FIXTURES = [
     "validity_burst_5sd.json",
     "validity_coordinated_5sd.json",
     "validity_null_gaussian.json",
+    # The change-point calibration needs its null fixtures: a calibration and the holdout.
+    "validity_null_calibration_b.json",
+    "validity_null_holdout.json",
 ]
 CHOSEN_REAL_RUNS = [
     "mlp_shallow_2_mnist.json",
@@ -131,6 +135,19 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     "jump_type_profiles": (["metric", "jump_type"], set()),
     "int_convergence_order": (["run_id", "metric"], {"input_fingerprint"}),
     "convergence_order": (["run_id", "metric"], set()),
+    # The seed, loaded from its file on both engines (macros/engine/seeds.sql).
+    "validity_planted_events": (["fixture", "event_kind", "layer", "measurement_index"], set()),
+    "int_change_point_grid": (
+        ["penalty", "run_id", "metric", "layer", "measurement_index"],
+        {"input_fingerprint"},
+    ),
+    "int_change_point_calibration": (["penalty"], set()),
+    # One bookkeeping row per run (metric, layer, measurement_index NULL) and the change points.
+    "int_change_points": (["run_id", "metric", "layer", "measurement_index"], set()),
+    "int_loss_change_points": (["run_id", "measurement_index"], set()),
+    "int_loss_coupling": (["run_id", "metric"], set()),
+    # run_version hashes the run's critical steps with each engine's own hash().
+    "int_coordination_null_model": (["run_id", "metric"], {"run_version"}),
 }
 
 
@@ -383,4 +400,14 @@ def test_the_comparison_covers_the_chosen_runs(duckdb_tables: dict[str, list[dic
     }
     assert {row["file_name"] for row in duckdb_tables["load_issues"]} >= set(BROKEN_FILES)
     assert len(duckdb_tables["int_layer_series"]) > 100
+    # The change points: a calibrated penalty, change points found on the layers and losses.
+    assert sum(row["is_calibrated"] for row in duckdb_tables["int_change_point_calibration"]) == 1
+    assert len(duckdb_tables["int_change_point_grid"]) > 100
+    change_points = duckdb_tables["int_change_points"]
+    assert {row["run_id"] for row in change_points if row["metric"] is None} == expected_runs
+    assert sum(row["metric"] is not None for row in change_points) > 10
+    loss_points = duckdb_tables["int_loss_change_points"]
+    assert any(row["measurement_index"] is not None for row in loss_points)
+    assert {row["run_id"] for row in duckdb_tables["int_loss_coupling"]} == expected_runs
+    assert {row["run_id"] for row in duckdb_tables["int_coordination_null_model"]} == expected_runs
     assert sum(len(row["series_values"]) for row in duckdb_tables["int_layer_series"]) > 50_000
