@@ -99,31 +99,19 @@ others as (
     from events
 ),
 
-covered as (
-    -- Every series index within tolerance of an event.
-    select distinct
-        events.detector,
-        events.run_id,
-        events.metric,
-        events.layer,
-        events.series_index + window_offsets.offset_index as series_index
-    from events
-    cross join range(-{{ tolerance }}, {{ tolerance + 1 }}) as window_offsets (offset_index)
-),
-
-covered_shifted as (
-    -- The same after shifting the events circularly by a share of the series.
-    select distinct
+shifted_positions as (
+    -- Every event's series index after shifting the events circularly by a share of the
+    -- series.
+    select
         events.detector,
         events.run_id,
         events.metric,
         events.layer,
         shifts.shift_fraction,
         (events.series_index + round(shifts.shift_fraction * events.n_velocities)::integer)
-        % events.n_velocities + window_offsets.offset_index as series_index
+        % events.n_velocities as series_index
     from events
     cross join shifts
-    cross join range(-{{ tolerance }}, {{ tolerance + 1 }}) as window_offsets (offset_index)
 ),
 
 event_counts as (
@@ -137,45 +125,53 @@ event_counts as (
 ),
 
 observed as (
+    -- An event coincides with the other side when one of that side's events lies within
+    -- tolerance: the nearest one at or below its index plus the tolerance (an as-of join,
+    -- one row per event) is at or above its index minus the tolerance.
     select
         events.run_id,
         events.detector,
         events.metric,
         others.{{ other }},
-        count(covered.series_index) as n_coinciding
+        count(*) filter (
+            where nearest.series_index >= events.series_index - {{ tolerance }}
+        ) as n_coinciding
     from events
     inner join others
         on events.run_id = others.run_id and events.{{ pair }} != others.{{ other }}
-    left join covered
+    asof left join events as nearest
         on
-            events.{{ same }} = covered.{{ same }}
-            and events.run_id = covered.run_id
-            and others.{{ other }} = covered.{{ pair }}
-            and events.layer = covered.layer
-            and events.series_index = covered.series_index
+            events.{{ same }} = nearest.{{ same }}
+            and events.run_id = nearest.run_id
+            and others.{{ other }} = nearest.{{ pair }}
+            and events.layer = nearest.layer
+            and events.series_index + {{ tolerance }} >= nearest.series_index
     group by events.run_id, events.detector, events.metric, others.{{ other }}
 ),
 
 shifted as (
+    -- The same against the other side's events shifted circularly.
     select
         events.run_id,
         events.detector,
         events.metric,
         others.{{ other }},
         shifts.shift_fraction,
-        count(covered_shifted.series_index) as n_coinciding_at_shift
+        count(*) filter (
+            where nearest.series_index >= events.series_index - {{ tolerance }}
+        ) as n_coinciding_at_shift
     from events
     inner join others
         on events.run_id = others.run_id and events.{{ pair }} != others.{{ other }}
     cross join shifts
-    left join covered_shifted
+    asof left join shifted_positions as nearest
         on
-            events.{{ same }} = covered_shifted.{{ same }}
-            and events.run_id = covered_shifted.run_id
-            and others.{{ other }} = covered_shifted.{{ pair }}
-            and events.layer = covered_shifted.layer
-            and shifts.shift_fraction = covered_shifted.shift_fraction
-            and events.series_index = covered_shifted.series_index
+            events.{{ same }} = nearest.{{ same }}
+            and events.run_id = nearest.run_id
+            and others.{{ other }} = nearest.{{ pair }}
+            and events.layer = nearest.layer
+            and shifts.shift_fraction = nearest.shift_fraction
+            and events.series_index + {{ tolerance }} >= nearest.series_index
     group by
         events.run_id, events.detector, events.metric, others.{{ other }}, shifts.shift_fraction
 ),
