@@ -550,3 +550,16 @@
 {% macro spark__double_literal(number) -%}
     cast({{ number }} as double)
 {%- endmacro %}
+
+{% macro null_text() -%}
+    {#- A NULL of the text type (Spark's `varchar` needs a length: `string`). -#}
+    {{ adapter.dispatch('null_text')() }}
+{%- endmacro %}
+
+{% macro duckdb__null_text() -%}
+    null::varchar
+{%- endmacro %}
+
+{% macro spark__null_text() -%}
+    cast(null as string)
+{%- endmacro %}
