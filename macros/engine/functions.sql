@@ -563,3 +563,16 @@
 {% macro spark__null_text() -%}
     cast(null as string)
 {%- endmacro %}
+
+{% macro as_double(expression) -%}
+    {#- `expression` cast to DOUBLE (DuckDB's `::double`; Spark 4's `::` is not relied on). -#}
+    {{ adapter.dispatch('as_double')(expression) }}
+{%- endmacro %}
+
+{% macro duckdb__as_double(expression) -%}
+    {{ expression }}::double
+{%- endmacro %}
+
+{% macro spark__as_double(expression) -%}
+    cast({{ expression }} as double)
+{%- endmacro %}

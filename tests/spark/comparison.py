@@ -105,6 +105,11 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     # layer is NULL for the coordination detector (one detection per run and step).
     "int_validity_detections": (["detector", "run_id", "layer", "measurement_index"], set()),
     "change_points": (["run_id", "metric", "layer", "measurement_index"], set()),
+    "detector_validity": (["detector", "fixture"], set()),
+    # verdict_statement (text with rounded numbers) is compared exactly.
+    "detector_verdicts": (["detector", "event_kind", "effect_size"], set()),
+    "detector_roc": (["detector", "threshold", "effect_size"], set()),
+    "rpt_detector_curves": (["curve", "detector", "event_kind", "effect_size", "threshold"], set()),
 }
 
 

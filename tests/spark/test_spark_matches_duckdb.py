@@ -248,3 +248,10 @@ def test_the_comparison_covers_the_chosen_runs(duckdb_tables: dict[str, list[dic
     assert "jump_z_score" in {row["detector"] for row in duckdb_tables["int_layer_events"]}
     assert "jump_z_score" in {row["detector"] for row in duckdb_tables["int_validity_detections"]}
     assert duckdb_tables["change_points"]
+    # The detector marts: the six detectors judged on every fixture of the seed (those not
+    # in the build with no detections), ROC points.
+    fixtures = {row["fixture"] for row in duckdb_tables["validity_planted_events"]}
+    assert len(duckdb_tables["detector_validity"]) == 6 * len(fixtures)
+    assert any(row["n_detected"] for row in duckdb_tables["detector_validity"])
+    assert duckdb_tables["detector_verdicts"]
+    assert duckdb_tables["detector_roc"]
