@@ -110,6 +110,8 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     "detector_verdicts": (["detector", "event_kind", "effect_size"], set()),
     "detector_roc": (["detector", "threshold", "effect_size"], set()),
     "rpt_detector_curves": (["curve", "detector", "event_kind", "effect_size", "threshold"], set()),
+    "critical_periods": (["run_id", "metric"], set()),
+    "phase2_candidates": (["run_id", "metric"], set()),
 }
 
 

@@ -255,3 +255,10 @@ def test_the_comparison_covers_the_chosen_runs(duckdb_tables: dict[str, list[dic
     assert any(row["n_detected"] for row in duckdb_tables["detector_validity"])
     assert duckdb_tables["detector_verdicts"]
     assert duckdb_tables["detector_roc"]
+    # Every real run's metrics with their p-values (phase2_candidates may be empty: no run
+    # is strong on these few runs in the corrected mode).
+    critical = duckdb_tables["critical_periods"]
+    assert {row["run_id"] for row in critical} == {
+        name.removesuffix(".json") for name in [*CHOSEN_REAL_RUNS, GZIPPED_REAL_RUN]
+    }
+    assert all(row["loss_coupling_p_value"] is not None for row in critical)
