@@ -1,3 +1,8 @@
+{#-
+  Statistics that DuckDB and Spark SQL compute differently (docs/spark.md, Known
+  differences): the binomial tail of critical_periods.
+-#}
+
 {% macro binomial_upper_tail(successes, trials, probability) -%}
     {{ adapter.dispatch('binomial_upper_tail')(successes, trials, probability) }}
 {%- endmacro %}
