@@ -550,3 +550,29 @@
 {% macro spark__double_literal(number) -%}
     cast({{ number }} as double)
 {%- endmacro %}
+
+{% macro null_text() -%}
+    {#- A NULL of the text type (Spark's `varchar` needs a length: `string`). -#}
+    {{ adapter.dispatch('null_text')() }}
+{%- endmacro %}
+
+{% macro duckdb__null_text() -%}
+    null::varchar
+{%- endmacro %}
+
+{% macro spark__null_text() -%}
+    cast(null as string)
+{%- endmacro %}
+
+{% macro as_double(expression) -%}
+    {#- `expression` cast to DOUBLE (DuckDB's `::double`; Spark 4's `::` is not relied on). -#}
+    {{ adapter.dispatch('as_double')(expression) }}
+{%- endmacro %}
+
+{% macro duckdb__as_double(expression) -%}
+    {{ expression }}::double
+{%- endmacro %}
+
+{% macro spark__as_double(expression) -%}
+    cast({{ expression }} as double)
+{%- endmacro %}

@@ -34,7 +34,7 @@ flag_events as (
         run_id,
         metric,
         layer,
-        unnest(jump_indices) as series_index
+        {{ unnest_list('jump_indices') }} as series_index
     from real_series
     union all
     select
@@ -42,7 +42,7 @@ flag_events as (
         run_id,
         metric,
         layer,
-        unnest(robust_jump_indices) as series_index
+        {{ unnest_list('robust_jump_indices') }} as series_index
     from real_series
 ),
 
@@ -54,7 +54,7 @@ change_point_events as (
         change_points.run_id,
         change_points.metric,
         change_points.layer,
-        list_position(run_series.measurement_indices, change_points.measurement_index) - 1
+        {{ list_position('run_series.measurement_indices', 'change_points.measurement_index') }} - 1
             as series_index
     from change_points
     inner join run_series on change_points.run_id = run_series.run_id

@@ -70,7 +70,7 @@ coordination_detections as (
     select
         'coordination' as detector,
         run_id,
-        null::varchar as layer,
+        {{ null_text() }} as layer,
         measurement_index
     from step_coordination
     where

@@ -56,7 +56,7 @@ layer_totals as (
         sum(n_critical_steps)::bigint as total_critical_steps,
         sum(n_transitions)::bigint as total_transitions,
         -- Ordered aggregates: sums combine in one order, so every build gives the same bits.
-        avg(loss_drop_fraction order by layer_position) as loss_correlation
+        {{ ordered_avg('loss_drop_fraction', 'layer_position') }} as loss_correlation
     from layer_summaries
     where not is_validity_fixture
     group by run_id, metric
@@ -69,7 +69,7 @@ coordination_totals as (
         count(*) as n_measurements,
         count(*) filter (where is_coordinated) as num_coordinated_periods,
         max(coordination) as max_coordination,
-        avg(coordination order by series_index) as mean_coordination,
+        {{ ordered_avg('coordination', 'series_index') }} as mean_coordination,
         -- Chance level of the loss coupling: the share of all steps where the loss falls.
         count(*) filter (where loss_velocity < 0) / count(loss_velocity) as loss_drop_base_rate,
         -- Steps where any layer is critical, and how many of them see the loss fall: the
@@ -164,7 +164,7 @@ ranked as (
 
 with_q_values as (
     select
-        * exclude ({{ bh_helper_columns(tested) }}),
+        {{ star_except([bh_helper_columns(tested)]) }},
         {{ bh_q_value_columns(tested) }}
     from ranked
 ),

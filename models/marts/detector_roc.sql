@@ -4,6 +4,7 @@
 -- points). After the early transient, with the harness's tolerance.
 
 {%- set tolerance = var('validity_tolerance') | int %}
+{%- set per_1000 = double_literal('1000.0') %}
 
 with scores as (
     select * from {{ ref('int_validity_scores') }}
@@ -98,31 +99,13 @@ planted_steps as (
     cross join all_thresholds
 ),
 
-recall as (
-    select
-        planted_steps.detector,
-        planted_steps.threshold,
-        planted_steps.effect_size,
-        count(*) as n_planted,
-        count(*) filter (where exists (
-            select 1 from detections
-            where
-                detections.detector = planted_steps.detector
-                and detections.threshold = planted_steps.threshold
-                and detections.run_id = planted_steps.run_id
-                and detections.layer = planted_steps.layer
-                and abs(detections.measurement_index - planted_steps.measurement_index)
-                <= {{ tolerance }}
-        )) / count(*) as recall
-    from planted_steps
-    group by planted_steps.detector, planted_steps.threshold, planted_steps.effect_size
-),
+{{ roc_recall(tolerance) }},
 
 null_rates as (
     select
         all_thresholds.detector,
         all_thresholds.threshold,
-        1000.0 * count(detections.run_id) / any_value(opportunities.n_layer_measurements)
+        {{ per_1000 }} * count(detections.run_id) / any_value(opportunities.n_layer_measurements)
             as holdout_false_positives_per_1000
     from all_thresholds
     cross join holdout

@@ -83,43 +83,7 @@ planted as (
             or (detectors.scope = 'per_run' and planted_events.event_kind = 'coordinated')
 ),
 
-planted_hits as (
-    -- A planted event is found when the detector fires within +/- tolerance of it.
-    select
-        planted.detector,
-        planted.run_id,
-        count(*) as n_planted,
-        avg(planted.duration + 2 * {{ tolerance }}) as match_window,
-        count(*) filter (where exists (
-            select 1 from detections
-            where
-                detections.detector = planted.detector
-                and detections.run_id = planted.run_id
-                and detections.layer is not distinct from planted.layer
-                and detections.measurement_index
-                between planted.first_index - {{ tolerance }} and planted.last_index + {{ tolerance }}
-        )) as n_found
-    from planted
-    group by planted.detector, planted.run_id
-),
-
-detection_matches as (
-    select
-        detections.detector,
-        detections.run_id,
-        count(*) as n_detected,
-        count(*) filter (where not exists (
-            select 1 from planted
-            where
-                planted.detector = detections.detector
-                and planted.run_id = detections.run_id
-                and planted.layer is not distinct from detections.layer
-                and detections.measurement_index
-                between planted.first_index - {{ tolerance }} and planted.last_index + {{ tolerance }}
-        )) as false_positives
-    from detections
-    group by detections.detector, detections.run_id
-),
+{{ validity_hit_counts(tolerance) }},
 
 counted as (
     select
@@ -170,7 +134,7 @@ scored as (
             when n_planted > 0
                 then 1 - power(1 - n_detected / n_opportunities, match_window)
         end as chance_recall,
-        1000.0 * false_positives / n_opportunities as false_positives_per_1000
+        {{ double_literal('1000.0') }} * false_positives / n_opportunities as false_positives_per_1000
     from counted
 ),
 

@@ -51,16 +51,7 @@ worded as (
             when is_found then 'finds, but noisy'
             else 'misses'
         end as verdict,
-        format(
-            '{} {} {}-SD {} events (chance-corrected recall {}) at {} false positives'
-            || ' per 1,000 on realistic noise',
-            detector,
-            case when is_found then 'finds' else 'misses' end,
-            effect_size,
-            event_kind,
-            coalesce(printf('%.2f', chance_corrected_recall), 'undefined'),
-            printf('%.1f', holdout_false_positives_per_1000)
-        ) as verdict_statement
+        {{ verdict_statement() }} as verdict_statement
     from judged
 )
 

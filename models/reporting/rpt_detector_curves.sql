@@ -16,8 +16,8 @@ recall_curves as (
         detector,
         event_kind,
         effect_size,
-        null::double as threshold,
-        effect_size::double as x,
+        {{ as_double('null') }} as threshold,
+        {{ as_double('effect_size') }} as x,
         chance_corrected_recall as y
     from detector_validity
     where fixture_kind = 'positive'
@@ -44,8 +44,8 @@ curves as (
 with_thresholds as (
     select
         *,
-        {{ var('validity_min_recall') }}::double as min_recall,
-        {{ var('validity_max_false_positives_per_1000') }}::double as max_false_positives_per_1000
+        {{ as_double(var('validity_min_recall')) }} as min_recall,
+        {{ as_double(var('validity_max_false_positives_per_1000')) }} as max_false_positives_per_1000
     from curves
 )
 

@@ -1,0 +1,189 @@
+"""The tables the Spark comparison reads and how it compares them (docs/spark.md, "The
+comparison test"): every ported table with its key and the columns left out, and the
+per-value rules (exact, floats within a relative tolerance, explicit absolute tolerances).
+Used by tests/spark/test_spark_matches_duckdb.py."""
+
+from __future__ import annotations
+
+import math
+
+RELATIVE_TOLERANCE = 1e-12
+# JSON text of a number: DuckDB keeps it as written (`0.00009089`), Spark writes back its
+# parsed value (`9.089E-5`). Equal when they are the same double.
+NUMBER_TEXT_COLUMNS = {"step_text", "loss_text", "raw_text"}
+# The population variance of a rolling window: a two-pass variance on Spark, Welford's on
+# DuckDB. Both are off by round-off of the order of eps * mean^2, which for a nearly constant
+# window (a variance of ~1e-32) is far above 1e-12 relative. So these columns are compared
+# within an absolute tolerance of ROLLING_VARIANCE_TOLERANCE * mean_value^2 (the same row's
+# mean of the series); the flag they feed (is_stable_window) is compared exactly.
+ROLLING_VARIANCE_COLUMNS = {"window_variance"}
+ROLLING_VARIANCE_TOLERANCE = 1e-12
+
+# The load issues have no key: a row is all of its columns.
+LOAD_ISSUE_COLUMNS = [
+    "file_name",
+    "run_id",
+    "problem",
+    "detail",
+    "consequence",
+    "measurement_index",
+    "layer",
+    "metric",
+]
+LOAD_ISSUE_MODELS = [
+    "int_load_issues__files",
+    "int_load_issues__duplicate_run_ids",
+    "int_load_issues__invalid_fields",
+    "int_load_issues__measurements",
+    "int_load_issues__values",
+    "int_load_issues__missing_values",
+    "int_load_issues__runs",
+    "int_load_issues__tidy_rows",
+    "int_load_issues__unmatched_losses",
+    "int_load_issues__run_attributes",
+    "int_load_issues__short_runs",
+    "load_issues",
+]
+
+# Every table the Spark build makes, its key, and the columns left out of the comparison.
+PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
+    "stg_training_runs__files": (["file_path"], set()),
+    "stg_training_runs__compressed_documents": (["file_path"], set()),
+    "int_ndt_documents_parsed": (["file_path"], set()),
+    # `metrics` (DuckDB MAP(VARCHAR, JSON), Spark map<string, variant>) is compared value by
+    # value in int_metric_values_unnested.
+    "int_ndt_layer_entries": (
+        ["file_path", "measurement_index", "position_in_measurement"],
+        {"metrics"},
+    ),
+    "int_run_documents_loadable": (["run_id"], set()),
+    "int_tidy_documents": (["run_id"], set()),
+    "int_tidy_metric_rows": (["file_name", "file_row"], set()),
+    "int_tidy_loss_rows": (["file_name", "run_id", "step"], set()),
+    "int_measurements_unnested": (["run_id", "measurement_index"], set()),
+    "int_metric_values_unnested": (["run_id", "measurement_index", "layer", "metric"], set()),
+    "int_measurements_validated": (["run_id", "measurement_index"], set()),
+    "int_runs_validated": (["run_id"], set()),
+    "int_layer_series": (["run_id", "metric", "layer"], set()),
+    "int_run_series": (["run_id"], set()),
+    "int_layer_dynamics": (["run_id", "metric", "layer"], set()),
+    "int_layer_summaries": (["run_id", "metric", "layer"], set()),
+    "int_layer_series_flagged": (["run_id", "metric", "layer", "series_index"], set()),
+    "int_jumps": (["run_id", "metric", "layer", "series_index"], set()),
+    "int_step_coordination": (["run_id", "metric", "series_index"], set()),
+    "int_validity_opportunities": (["run_id"], set()),
+    "int_validity_scores": (["detector", "run_id", "layer", "measurement_index"], set()),
+    "layer_stabilization": (["run_id", "metric", "layer"], set()),
+    "step_coordination": (["run_id", "metric", "measurement_index"], set()),
+    "int_tidy_files_checked": (["file_name"], set()),
+    "int_tidy_run_attribute_rows": (["file_name", "run_id"], set()),
+    **{model: (LOAD_ISSUE_COLUMNS, set()) for model in LOAD_ISSUE_MODELS},
+    "int_load_issue_counts": (["run_id"], set()),
+    "runs": (["run_id"], set()),
+    "losses": (["run_id", "measurement_index"], set()),
+    "metric_values": (["run_id", "measurement_index", "layer", "metric"], set()),
+    # input_fingerprint hashes the input with each engine's own hash() (a skip marker, not data).
+    "int_jump_types": (["run_id", "metric", "layer", "measurement_index"], {"input_fingerprint"}),
+    "jumps": (["run_id", "metric", "layer", "measurement_index"], set()),
+    "jump_type_profiles": (["metric", "jump_type"], set()),
+    "int_convergence_order": (["run_id", "metric"], {"input_fingerprint"}),
+    "convergence_order": (["run_id", "metric"], set()),
+    # The seed, loaded from its file on both engines (macros/engine/seeds.sql).
+    "validity_planted_events": (["fixture", "event_kind", "layer", "measurement_index"], set()),
+    "int_change_point_grid": (
+        ["penalty", "run_id", "metric", "layer", "measurement_index"],
+        {"input_fingerprint"},
+    ),
+    "int_change_point_calibration": (["penalty"], set()),
+    # One bookkeeping row per run (metric, layer, measurement_index NULL) and the change points.
+    "int_change_points": (["run_id", "metric", "layer", "measurement_index"], set()),
+    "int_loss_change_points": (["run_id", "measurement_index"], set()),
+    "int_loss_coupling": (["run_id", "metric"], set()),
+    # run_version hashes the run's critical steps with each engine's own hash().
+    "int_coordination_null_model": (["run_id", "metric"], {"run_version"}),
+    "int_layer_events": (["detector", "run_id", "metric", "layer", "series_index"], set()),
+    # layer is NULL for the coordination detector (one detection per run and step).
+    "int_validity_detections": (["detector", "run_id", "layer", "measurement_index"], set()),
+    "change_points": (["run_id", "metric", "layer", "measurement_index"], set()),
+    "detector_validity": (["detector", "fixture"], set()),
+    # verdict_statement (text with rounded numbers) is compared exactly.
+    "detector_verdicts": (["detector", "event_kind", "effect_size"], set()),
+    "detector_roc": (["detector", "threshold", "effect_size"], set()),
+    "rpt_detector_curves": (["curve", "detector", "event_kind", "effect_size", "threshold"], set()),
+    "critical_periods": (["run_id", "metric"], set()),
+    "phase2_candidates": (["run_id", "metric"], set()),
+}
+
+
+def as_number(text: object) -> float | None:
+    try:
+        return float(str(text))
+    except ValueError:
+        return None
+
+
+def same_value(duck: object, spark: object, column: str = "", absolute: float = 0.0) -> bool:
+    """Exact, except floats (within RELATIVE_TOLERANCE, or `absolute`), lists (element by
+    element) and the JSON text of numbers (NUMBER_TEXT_COLUMNS: the same number, as each
+    engine writes it)."""
+    if column in NUMBER_TEXT_COLUMNS and duck != spark:
+        duck_number, spark_number = as_number(duck), as_number(spark)
+        return duck_number is not None and duck_number == spark_number
+    if duck is None or spark is None:
+        return duck is None and spark is None
+    if isinstance(duck, float) or isinstance(spark, float):
+        duck_number, spark_number = float(duck), float(spark)
+        if math.isnan(duck_number) or math.isnan(spark_number):
+            return math.isnan(duck_number) and math.isnan(spark_number)
+        return math.isclose(duck_number, spark_number, rel_tol=RELATIVE_TOLERANCE, abs_tol=absolute)
+    if isinstance(duck, list | tuple) and isinstance(spark, list | tuple):
+        return len(duck) == len(spark) and all(
+            same_value(d, s) for d, s in zip(duck, spark, strict=True)
+        )
+    if hasattr(duck, "tzinfo") and hasattr(spark, "tzinfo"):
+        # DuckDB TIMESTAMPTZ (aware) against Spark TIMESTAMP (UTC session, naive).
+        return duck.replace(tzinfo=None) == spark.replace(tzinfo=None)
+    return duck == spark
+
+
+def table_differences(
+    duckdb_tables: dict[str, list[dict]], spark_tables: dict[str, list[dict]]
+) -> list[str]:
+    """One line per table and column that differs: how many rows, and the first of them."""
+    differences: dict[tuple[str, str], list[str]] = {}
+    for table, (key, _) in PORTED_TABLES.items():
+        duck_rows, spark_rows = duckdb_tables[table], spark_tables[table]
+        duck_columns = set(duck_rows[0]) if duck_rows else set()
+        spark_columns = set(spark_rows[0]) if spark_rows else set()
+        if duck_rows and spark_rows and duck_columns != spark_columns:
+            differences[(table, "columns")] = [
+                f"only in DuckDB {sorted(duck_columns - spark_columns)}, "
+                f"only in Spark {sorted(spark_columns - duck_columns)}"
+            ]
+            continue
+        by_key_duck = {tuple(row[k] for k in key): row for row in duck_rows}
+        by_key_spark = {tuple(row[k] for k in key): row for row in spark_rows}
+        assert len(by_key_duck) == len(duck_rows), f"{table}: key {key} is not unique"
+        if by_key_duck.keys() != by_key_spark.keys():
+            only_duck = sorted(map(str, by_key_duck.keys() - by_key_spark.keys()))[:3]
+            only_spark = sorted(map(str, by_key_spark.keys() - by_key_duck.keys()))[:3]
+            differences[(table, "rows")] = [
+                f"{len(duck_rows)} rows on DuckDB, {len(spark_rows)} on Spark; "
+                f"only on DuckDB {only_duck}, only on Spark {only_spark}"
+            ]
+            continue
+        for row_key, duck_row in by_key_duck.items():
+            spark_row = by_key_spark[row_key]
+            for column, duck_value in duck_row.items():
+                absolute = 0.0
+                if column in ROLLING_VARIANCE_COLUMNS and duck_row.get("mean_value") is not None:
+                    absolute = ROLLING_VARIANCE_TOLERANCE * duck_row["mean_value"] ** 2
+                if not same_value(duck_value, spark_row[column], column, absolute):
+                    differences.setdefault((table, column), []).append(
+                        f"{row_key}: DuckDB {str(duck_value)[:80]!r}, "
+                        f"Spark {str(spark_row[column])[:80]!r}"
+                    )
+    return [
+        f"{table}.{column}: {len(rows)} rows differ, e.g. {rows[0]}"
+        for (table, column), rows in differences.items()
+    ]
