@@ -109,30 +109,19 @@ def rows_for_keys(
     into a view's tables; a join with the keys then keeps exactly them. DuckDB: a semi join
     with `keys` registered as a frame, `names` = (the relation's name, the keys' name) in the
     query (a long IN list, or the join alone, is not pushed below a view's unnesting: each
-    batch would expand every run). Spark: a left semi join with a small DataFrame of the
-    keys."""
-    in_range = key_range(key, keys)
-    if is_spark_frame(relation):
-        keys_frame = session.createDataFrame([(value,) for value in keys], f"`{key}` string")
-        return (
-            relation.filter(in_range)
-            .join(keys_frame, on=key, how="left_semi")
-            .select(*columns)
-            .toPandas()
-        )
-    import pandas as pd
-
+    batch would expand every run). Spark: the same SQL over temporary views (keyed_query)."""
     relation_name, keys_name = names
     listed = ", ".join(f"{relation_name}.{key}" if column == key else column for column in columns)
-    session.register(keys_name, pd.DataFrame({key: keys}))
-    frame = relation.query(
-        relation_name,
+    return keyed_query(
+        session,
+        relation,
+        names,
+        key,
+        keys,
         f"select {listed} from {relation_name}"
         f" semi join {keys_name} on {relation_name}.{key} = {keys_name}.{key}"
         f" where {key_range(f'{relation_name}.{key}', keys)}",
-    ).df()
-    session.unregister(keys_name)
-    return frame
+    )
 
 
 def list_elements(
@@ -198,8 +187,9 @@ def keyed_query(
     """The result of `sql` (SQL both engines read) as a pandas frame, where the query names
     `relation` names[0] and the `keys` (one column, `key`) names[1].
 
-    DuckDB: the keys registered as a frame, `relation.query(names[0], sql)` (DuckDB pushes a
-    join with the keys into a view's tables, which it does not do with a long IN list).
+    DuckDB: the keys registered as a frame, `relation.query(names[0], sql)`. Through a view
+    that unnests, DuckDB applies a join with the keys only above the unnesting: give the SQL
+    the keys' range too (python_steps.run_batches.key_range), as rows_for_keys does.
     Spark: both as temporary views, dropped afterwards."""
     relation_name, keys_name = names
     if is_spark_frame(relation):
@@ -212,9 +202,10 @@ def keyed_query(
     import pandas as pd
 
     session.register(keys_name, pd.DataFrame({key: keys}))
-    frame = named_query(session, relation, relation_name, sql)
-    session.unregister(keys_name)
-    return frame
+    try:
+        return named_query(session, relation, relation_name, sql)
+    finally:
+        session.unregister(keys_name)
 
 
 def text_cast(relation: Any, expression: str) -> str:
