@@ -3,11 +3,15 @@ rows through a view that unnests per-run lists, as the per-step view does."""
 
 from __future__ import annotations
 
+import itertools
+
 import duckdb
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
 from python_steps.engines import rows_for_keys
-from python_steps.run_batches import key_range, run_batches
+from python_steps.run_batches import key_range, row_batches, run_batches
 
 RUN_IDS = ["b_run", "a_run", "it's_run", "c_run", "d_run"]
 
@@ -34,6 +38,32 @@ def test_run_batches_are_sorted_consecutive_slices() -> None:
         ["it's_run"],
     ]
     assert list(run_batches([], 3)) == []
+
+
+def test_row_batches_cut_by_rows() -> None:
+    rows = {"c_run": 3, "a_run": 4, "b_run": 5, "e_run": 20, "d_run": 1}
+    # Sorted; a run above the budget is a batch of its own; batches never exceed the budget
+    # otherwise.
+    assert list(row_batches(rows, 9)) == [["a_run", "b_run"], ["c_run", "d_run"], ["e_run"]]
+    assert list(row_batches(rows, 100)) == [["a_run", "b_run", "c_run", "d_run", "e_run"]]
+    assert list(row_batches({}, 10)) == []
+
+
+@given(
+    st.dictionaries(st.text(min_size=1, max_size=4), st.integers(0, 50), max_size=30),
+    st.integers(1, 80),
+)
+def test_row_batches_cover_every_run_once_within_the_budget(
+    rows: dict[str, int], max_rows: int
+) -> None:
+    batches = list(row_batches(rows, max_rows))
+    assert [run for batch in batches for run in batch] == sorted(rows)
+    for batch in batches:
+        assert batch
+        assert len(batch) == 1 or sum(rows[run] for run in batch) <= max_rows
+    # Consecutive batches could not have been merged: each batch is as long as it may be.
+    for batch, following in itertools.pairwise(batches):
+        assert sum(rows[run] for run in batch) + rows[following[0]] > max_rows
 
 
 def test_key_range_quotes_and_covers_the_keys() -> None:

@@ -19,10 +19,9 @@ from python_steps.engines import (
     sql_rows,
     to_pandas,
 )
-from python_steps.run_batches import run_batches
+from python_steps.run_batches import PER_STEP_ROWS_PER_BATCH, row_batches
 
 DETECTOR_VERSION = "pelt-l2-velocity-robust-scale-1"
-RUNS_PER_BATCH = 200
 SERIES_COLUMNS = ["run_id", "metric", "layer", "measurement_index", "step", "velocity"]
 
 
@@ -56,7 +55,10 @@ def model(dbt, session):
         aggregated(
             dbt.ref("int_layer_dynamics"),
             ["run_id"],
-            ["bool_or(is_validity_fixture) as is_validity_fixture"],
+            [
+                "bool_or(is_validity_fixture) as is_validity_fixture",
+                "sum(n_measurements) as n_step_rows",
+            ],
         )
     )
     parsed_versions = to_pandas(
@@ -74,10 +76,12 @@ def model(dbt, session):
         runs = runs[
             [(r, v) not in known for r, v in zip(runs["run_id"], runs["run_version"], strict=True)]
         ]
-    # Batches of runs bound the memory a build with thousands of runs needs; each batch is
-    # read by its range of run ids and a join (python_steps.run_batches).
+    # Batches of at most PER_STEP_ROWS_PER_BATCH per-step rows bound the memory a build with
+    # thousands of runs needs; each batch is read by its range of run ids and a join
+    # (python_steps.run_batches).
     frames = [pd.DataFrame(columns=OUTPUT_COLUMNS)]
-    for batch in run_batches(runs["run_id"], RUNS_PER_BATCH):
+    step_rows = dict(zip(runs["run_id"], runs["n_step_rows"], strict=True))
+    for batch in row_batches(step_rows, PER_STEP_ROWS_PER_BATCH):
         series = rows_for_keys(
             session,
             layer_series,

@@ -10,9 +10,11 @@ import pandas as pd
 
 from python_steps.engines import keyed_query, named_query, text_cast, unnest_list
 from python_steps.null_model import NULL_MODEL_VERSION, NullModelSettings, null_models
+from python_steps.run_batches import run_batches
 from python_steps.step_versions import unchanged_result
 
-# Runs computed at a time: memory stays flat in the number of runs.
+# Runs computed at a time: memory stays flat in the number of runs (a run's rows here are
+# its layers' critical steps, a few per layer, not its per-step rows).
 RUNS_PER_BATCH = 200
 
 
@@ -75,16 +77,15 @@ def model(dbt, session):
             # Nothing changed: no rows, typed as the table (an empty frame has no types).
             return unchanged_result(session, dbt.this)
     # In batches of runs, so memory stays flat in the number of runs.
-    run_ids = sorted(shapes["run_id"].unique())
     results = []
-    for start in range(0, len(run_ids), RUNS_PER_BATCH):
-        batch = shapes[shapes["run_id"].isin(run_ids[start : start + RUNS_PER_BATCH])]
+    for batch_runs in run_batches(shapes["run_id"], RUNS_PER_BATCH):
+        batch = shapes[shapes["run_id"].isin(batch_runs)]
         cells = keyed_query(
             session,
             layer_dynamics,
             ("layer_dynamics", "changed_runs"),
             "run_id",
-            list(batch["run_id"].drop_duplicates()),
+            batch_runs,
             "select run_id, metric, layer_index,"
             f" {unnest_list(layer_dynamics, 'critical_indices')} as series_index"
             " from ("

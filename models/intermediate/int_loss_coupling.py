@@ -10,12 +10,8 @@ import pandas as pd
 
 from python_steps.engines import aggregated, continuous_quantile, keyed_query, to_pandas
 from python_steps.loss_coupling import LOSS_COUPLING_VERSION, loss_couplings
-from python_steps.run_batches import key_range, run_batches
+from python_steps.run_batches import PER_STEP_ROWS_PER_BATCH, key_range, row_batches
 from python_steps.step_versions import unchanged_result
-
-# Runs read and computed at a time (python_steps.run_batches): memory stays flat in the
-# number of runs.
-RUNS_PER_BATCH = 200
 
 
 def model(dbt, session):
@@ -35,7 +31,11 @@ def model(dbt, session):
     # its parsed series' (int_layer_series: the file, no analysis setting) and the settings
     # this step reads, so a changed jump threshold or mode does not recompute it.
     layer_series = dbt.ref("int_layer_series_flagged")
-    analysed = to_pandas(aggregated(dbt.ref("int_layer_dynamics"), ["run_id"], []))
+    analysed = to_pandas(
+        aggregated(
+            dbt.ref("int_layer_dynamics"), ["run_id"], ["sum(n_measurements) as n_step_rows"]
+        )
+    )
     versions = analysed.merge(
         to_pandas(
             aggregated(
@@ -71,7 +71,10 @@ def model(dbt, session):
             return unchanged_result(session, dbt.this)
     results = []
     threshold = continuous_quantile(layer_series, "abs(velocity)", percentile)
-    for batch in run_batches(versions["run_id"], RUNS_PER_BATCH):
+    # Batches of at most PER_STEP_ROWS_PER_BATCH per-step rows: memory stays flat in the
+    # number of runs.
+    step_rows = dict(zip(versions["run_id"], versions["n_step_rows"], strict=True))
+    for batch in row_batches(step_rows, PER_STEP_ROWS_PER_BATCH):
         # The batch's range is pushed into the per-step view's tables, the join keeps
         # exactly the batch (python_steps.run_batches).
         layer_steps = keyed_query(
