@@ -113,8 +113,11 @@ def dbt_environment(work: Path, runs: Path) -> dict[str, str]:
     }
 
 
-def build(work: Path, folders: Path, target: str) -> float:
-    """`dbt build --selector spark` on `target`; its duration in seconds."""
+def build(
+    work: Path, folders: Path, target: str, selection: tuple[str, ...] = ("--selector", "spark")
+) -> float:
+    """`dbt build --selector spark` (or `selection`) on `target` over `folders`' runs and
+    fixtures; its duration in seconds."""
     work.mkdir(parents=True, exist_ok=True)
     command = [str(DBT)] if target == "dev" else [str(PYTHON), "-m", "python_steps.spark_session"]
     args = [
@@ -122,8 +125,7 @@ def build(work: Path, folders: Path, target: str) -> float:
         "build",
         "--target",
         target,
-        "--selector",
-        "spark",
+        *selection,
         "--target-path",
         str(work / "target"),
         "--log-path",
@@ -160,9 +162,18 @@ def spark_tables(warehouses: dict) -> dict[str, list[dict]]:
     return read_spark_tables(warehouses["spark"])
 
 
-def read_spark_tables(work: Path) -> dict[str, list[dict]]:
-    """Every ported table of the Spark build, read through a Spark session on its metastore
-    (after dbt has exited: Derby allows one process at a time)."""
+def derby_home_option(folder: Path) -> str:
+    """The JVM option that puts Derby's metastore in `folder`, quoted as Spark splits options
+    (like a shell: a path with spaces or quotes stays one argument), as profiles.yml does."""
+    quoted = str(folder).replace("\\", "\\\\").replace('"', '\\"')
+    return f'-Dderby.system.home="{quoted}"'
+
+
+def read_spark_tables(
+    work: Path, tables_read: dict[str, tuple[list[str], set[str]]] = PORTED_TABLES
+) -> dict[str, list[dict]]:
+    """Every ported table of the Spark build (or those of `tables_read`), read through a Spark
+    session on its metastore (after dbt has exited: Derby allows one process at a time)."""
     from pyspark.sql import SparkSession
 
     session = (
@@ -171,13 +182,13 @@ def read_spark_tables(work: Path) -> dict[str, list[dict]]:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", str(work / "spark-warehouse"))
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={work}/spark-metastore")
+        .config("spark.driver.extraJavaOptions", derby_home_option(work / "spark-metastore"))
         .enableHiveSupport()
         .getOrCreate()
     )
     try:
         tables = {}
-        for table, (_, left_out) in PORTED_TABLES.items():
+        for table, (_, left_out) in tables_read.items():
             frame = session.table(f"layer_dynamics.{table}")
             frame = frame.select(*[name for name in frame.columns if name not in left_out])
             tables[table] = [row.asDict(recursive=True) for row in frame.collect()]
@@ -191,10 +202,12 @@ def duckdb_tables(warehouses: dict) -> dict[str, list[dict]]:
     return read_duckdb_tables(warehouses["duckdb"])
 
 
-def read_duckdb_tables(warehouse: Path) -> dict[str, list[dict]]:
+def read_duckdb_tables(
+    warehouse: Path, tables_read: dict[str, tuple[list[str], set[str]]] = PORTED_TABLES
+) -> dict[str, list[dict]]:
     tables = {}
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        for table, (_, left_out) in PORTED_TABLES.items():
+        for table, (_, left_out) in tables_read.items():
             relation = connection.table(table)
             names = [name for name in relation.columns if name not in left_out]
             tables[table] = [
