@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -140,7 +141,7 @@ def build(
         env=dbt_environment(work, folders / "runs"),
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1800,
     )
     assert result.returncode == 0, (
         f"dbt build --target {target} failed:\n{result.stdout[-8000:]}\n{result.stderr[-3000:]}"
@@ -162,39 +163,27 @@ def spark_tables(warehouses: dict) -> dict[str, list[dict]]:
     return read_spark_tables(warehouses["spark"])
 
 
-def derby_home_option(folder: Path) -> str:
-    """The JVM option that puts Derby's metastore in `folder`, quoted as Spark splits options
-    (like a shell: a path with spaces or quotes stays one argument), as profiles.yml does."""
-    quoted = str(folder).replace("\\", "\\\\").replace('"', '\\"')
-    return f'-Dderby.system.home="{quoted}"'
-
-
 def read_spark_tables(
     work: Path, tables_read: dict[str, tuple[list[str], set[str]]] = PORTED_TABLES
 ) -> dict[str, list[dict]]:
-    """Every ported table of the Spark build (or those of `tables_read`), read through a Spark
-    session on its metastore (after dbt has exited: Derby allows one process at a time)."""
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("layer_dynamics_spark_comparison")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", str(work / "spark-warehouse"))
-        .config("spark.driver.extraJavaOptions", derby_home_option(work / "spark-metastore"))
-        .enableHiveSupport()
-        .getOrCreate()
+    """Every ported table of the Spark build in `work` (or those of `tables_read`), read by
+    tests/spark/spark_reader.py in a process of its own (a fresh JVM on that metastore)."""
+    request = work / "spark_reader_request.json"
+    out = work / "spark_reader_tables.pickle"
+    request.write_text(
+        json.dumps({table: sorted(left_out) for table, (_, left_out) in tables_read.items()})
     )
-    try:
-        tables = {}
-        for table, (_, left_out) in tables_read.items():
-            frame = session.table(f"layer_dynamics.{table}")
-            frame = frame.select(*[name for name in frame.columns if name not in left_out])
-            tables[table] = [row.asDict(recursive=True) for row in frame.collect()]
-        return tables
-    finally:
-        session.stop()
+    result = subprocess.run(
+        [str(PYTHON), "-m", "tests.spark.spark_reader", str(work), str(request), str(out)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, f"reading the Spark tables failed:\n{result.stderr[-6000:]}"
+    tables = pickle.loads(out.read_bytes())
+    out.unlink()
+    return tables
 
 
 @pytest.fixture(scope="module")
@@ -275,3 +264,58 @@ def test_the_comparison_covers_the_chosen_runs(duckdb_tables: dict[str, list[dic
         name.removesuffix(".json") for name in [*CHOSEN_REAL_RUNS, GZIPPED_REAL_RUN]
     }
     assert all(row["loss_coupling_p_value"] is not None for row in critical)
+
+
+# --- an incremental Spark build --------------------------------------------------------------
+
+# After the builds above: one real run removed, one added and one changed (its last ten
+# measurements dropped), then a second Spark build in the same warehouse (incremental:
+# insert_overwrite of the changed runs' partitions, the gone run's partitions dropped).
+REMOVED_RUN = "mlp_shallow_2_ag_news.json"
+ADDED_RUN = "mlp_shallow_2_qmnist.json"
+CHANGED_RUN = "cnn_shallow_mnist.json"
+
+
+@pytest.fixture(scope="module")
+def incremental_tables(
+    warehouses: dict,
+    runs_folders: Path,
+    spark_tables: dict[str, list[dict]],
+    duckdb_tables: dict[str, list[dict]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, dict[str, list[dict]]]:
+    """The Spark warehouse after an incremental build of the changed folder, and a fresh
+    DuckDB build of that folder (requesting the first builds' tables first: they are read
+    before the folder changes)."""
+    runs = runs_folders / "runs"
+    (runs / REMOVED_RUN).unlink()
+    shutil.copy(SHARED_RUNS / ADDED_RUN, runs / ADDED_RUN)
+    changed = json.loads((runs / CHANGED_RUN).read_text())
+    changed["measurements"] = changed["measurements"][:-10]
+    (runs / CHANGED_RUN).write_text(json.dumps(changed))
+    seconds_spark = build(warehouses["spark"], runs_folders, "spark")
+    fresh = tmp_path_factory.mktemp("duckdb_after_change")
+    build(fresh, runs_folders, "dev")
+    print(f"\nincremental Spark build {seconds_spark:.0f} s")
+    return {
+        "spark": read_spark_tables(warehouses["spark"]),
+        "duckdb": read_duckdb_tables(fresh / "warehouse.duckdb"),
+    }
+
+
+def test_an_incremental_spark_build_equals_a_fresh_duckdb_build(
+    incremental_tables: dict[str, dict[str, list[dict]]],
+    duckdb_tables: dict[str, list[dict]],
+) -> None:
+    after = incremental_tables["duckdb"]
+    runs_after = {row["run_id"]: row for row in after["runs"]}
+    runs_before = {row["run_id"]: row for row in duckdb_tables["runs"]}
+    # The change happened: one run gone, one new, one shorter.
+    assert REMOVED_RUN.removesuffix(".json") not in runs_after
+    assert ADDED_RUN.removesuffix(".json") in runs_after
+    changed = CHANGED_RUN.removesuffix(".json")
+    assert runs_after[changed]["n_measurements"] == runs_before[changed]["n_measurements"] - 10
+    differences = table_differences(after, incremental_tables["spark"])
+    assert not differences, "Spark (incremental) differs from DuckDB (fresh):\n" + "\n".join(
+        differences
+    )
