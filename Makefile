@@ -91,11 +91,11 @@ lint: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(MAKE) --no-print-directory lint
-	$(VENV)/bin/pytest --ignore=tests/spark
+	$(VENV)/bin/pytest --ignore=tests/spark --durations=15
 
 # The Spark build against the DuckDB build of the same runs (tests/spark; docs/spark.md).
 test-spark: $(SPARK_INSTALLED)
-	$(SPARK_VENV)/bin/pytest -p no:cacheprovider tests/spark
+	$(SPARK_VENV)/bin/pytest -p no:cacheprovider --durations=10 tests/spark
 
 bench: $(INSTALLED)
 	$(PYTHON) benchmarks/run_benchmark.py
