@@ -26,59 +26,57 @@ shifts as (
     {{ agreement_shifts() }}
 ),
 
-covered as (
-    -- Every series index within tolerance of a loss change point.
-    select distinct
-        loss_change_points.run_id,
-        loss_change_points.series_index + window_offsets.offset_index as series_index
-    from loss_change_points
-    cross join range(-{{ tolerance }}, {{ tolerance + 1 }}) as window_offsets (offset_index)
-),
-
-covered_shifted as (
-    -- The same after shifting the loss change points circularly by a share of the series.
-    select distinct
+shifted_loss_change_points as (
+    -- The loss change points shifted circularly by a share of the series.
+    select
         loss_change_points.run_id,
         shifts.shift_fraction,
         (
             loss_change_points.series_index
             + round(shifts.shift_fraction * loss_change_points.n_velocities)::integer
         )
-        % loss_change_points.n_velocities + window_offsets.offset_index as series_index
+        % loss_change_points.n_velocities as series_index
     from loss_change_points
     cross join shifts
-    cross join range(-{{ tolerance }}, {{ tolerance + 1 }}) as window_offsets (offset_index)
 ),
 
 observed as (
+    -- An event coincides with a loss change point when one lies within tolerance: the
+    -- nearest one at or below its index plus the tolerance (an as-of join, one row per
+    -- event) is at or above its index minus the tolerance.
     select
         events.run_id,
         events.detector,
         events.metric,
         count(*) as n_events,
-        count(covered.series_index) as n_coinciding
+        count(*) filter (
+            where nearest.series_index >= events.series_index - {{ tolerance }}
+        ) as n_coinciding
     from events
-    left join covered
+    asof left join loss_change_points as nearest
         on
-            events.run_id = covered.run_id
-            and events.series_index = covered.series_index
+            events.run_id = nearest.run_id
+            and events.series_index + {{ tolerance }} >= nearest.series_index
     group by events.run_id, events.detector, events.metric
 ),
 
 shifted as (
+    -- The same against the loss change points shifted circularly.
     select
         events.run_id,
         events.detector,
         events.metric,
         shifts.shift_fraction,
-        count(covered_shifted.series_index) as n_coinciding_at_shift
+        count(*) filter (
+            where nearest.series_index >= events.series_index - {{ tolerance }}
+        ) as n_coinciding_at_shift
     from events
     cross join shifts
-    left join covered_shifted
+    asof left join shifted_loss_change_points as nearest
         on
-            events.run_id = covered_shifted.run_id
-            and shifts.shift_fraction = covered_shifted.shift_fraction
-            and events.series_index = covered_shifted.series_index
+            events.run_id = nearest.run_id
+            and shifts.shift_fraction = nearest.shift_fraction
+            and events.series_index + {{ tolerance }} >= nearest.series_index
     group by events.run_id, events.detector, events.metric, shifts.shift_fraction
 ),
 
