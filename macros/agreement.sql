@@ -16,13 +16,17 @@
     {%- set key = (events.raw_code if events else '')
         ~ agreement_changed_runs.macro.macro_sql
         ~ agreement_pair_counts_by_run.macro.macro_sql
-        ~ agreement_shifted_lists.macro.macro_sql -%}
+        ~ agreement_shifted_lists.macro.macro_sql
+        ~ nearest_at_or_below_join.macro.macro_sql -%}
     {{- local_md5(key) -}}
 {%- endmacro %}
 
 {% macro agreement_shifts() -%}
     {#- The distinct shift fractions (a repeated fraction changes no share). -#}
-    select distinct unnest({{ var('agreement_shift_fractions') }}::double[]) as shift_fraction
+    select distinct shift_fraction
+    from (
+        select {{ unnest_list(double_list_literal(var('agreement_shift_fractions'))) }} as shift_fraction
+    ) as listed_shifts
 {%- endmacro %}
 
 {% macro agreement_changed_runs(versions_relation, bookkeeping) -%}
@@ -67,7 +71,7 @@ events as (
         n_coinciding_at_shift) as one list, in ascending order of shift fraction. -#}
     select
         {{ keys | join(', ') }},
-        list(n_coinciding_at_shift order by shift_fraction) as n_coinciding_shifted
+        {{ ordered_list('n_coinciding_at_shift', 'shift_fraction') }} as n_coinciding_shifted
     from {{ counts }}
     group by {{ keys | join(', ') }}
 {%- endmacro %}
@@ -108,7 +112,10 @@ shifted_positions as (
         events.metric,
         events.layer,
         shifts.shift_fraction,
-        (events.series_index + round(shifts.shift_fraction * events.n_velocities)::integer)
+        (
+            events.series_index
+            + cast(round(shifts.shift_fraction * events.n_velocities) as integer)
+        )
         % events.n_velocities as series_index
     from events
     cross join shifts
@@ -124,56 +131,95 @@ event_counts as (
     group by run_id, detector, metric
 ),
 
-observed as (
-    -- An event coincides with the other side when one of that side's events lies within
-    -- tolerance: the nearest one at or below its index plus the tolerance (an as-of join,
-    -- one row per event) is at or above its index minus the tolerance.
+probes as (
+    -- Every event against every other {{ pair }} with events in the run, and the index up to
+    -- which the other side's events can lie within tolerance.
     select
         events.run_id,
         events.detector,
         events.metric,
+        events.layer,
+        events.series_index,
         others.{{ other }},
-        count(*) filter (
-            where nearest.series_index >= events.series_index - {{ tolerance }}
-        ) as n_coinciding
+        events.series_index + {{ tolerance }} as probe_index
     from events
     inner join others
         on events.run_id = others.run_id and events.{{ pair }} != others.{{ other }}
-    asof left join events as nearest
-        on
-            events.{{ same }} = nearest.{{ same }}
-            and events.run_id = nearest.run_id
-            and others.{{ other }} = nearest.{{ pair }}
-            and events.layer = nearest.layer
-            and events.series_index + {{ tolerance }} >= nearest.series_index
-    group by events.run_id, events.detector, events.metric, others.{{ other }}
+),
+
+targets as (
+    -- The other side's events, keyed as the probes that look for them.
+    select
+        run_id,
+        {{ same }},
+        {{ pair }} as {{ other }},
+        layer,
+        series_index
+    from events
+),
+
+nearest_targets as (
+    -- An event coincides with the other side when one of that side's events lies within
+    -- tolerance: the nearest one at or below its index plus the tolerance (an as-of join,
+    -- one row per event) is at or above its index minus the tolerance.
+    {{ nearest_at_or_below_join(
+        'probes', 'targets', [same, 'run_id', other, 'layer'], 'probe_index', 'series_index'
+    ) }}
+),
+
+observed as (
+    select
+        run_id,
+        detector,
+        metric,
+        {{ other }},
+        count(*) filter (
+            where nearest_index >= series_index - {{ tolerance }}
+        ) as n_coinciding
+    from nearest_targets
+    group by run_id, detector, metric, {{ other }}
+),
+
+shifted_probes as (
+    select
+        probes.*,
+        shifts.shift_fraction
+    from probes
+    cross join shifts
+),
+
+shifted_targets as (
+    -- The other side's events shifted circularly.
+    select
+        run_id,
+        {{ same }},
+        {{ pair }} as {{ other }},
+        layer,
+        shift_fraction,
+        series_index
+    from shifted_positions
+),
+
+nearest_shifted_targets as (
+    {{ nearest_at_or_below_join(
+        'shifted_probes', 'shifted_targets', [same, 'run_id', other, 'layer', 'shift_fraction'],
+        'probe_index', 'series_index'
+    ) }}
 ),
 
 shifted as (
     -- The same against the other side's events shifted circularly.
     select
-        events.run_id,
-        events.detector,
-        events.metric,
-        others.{{ other }},
-        shifts.shift_fraction,
+        run_id,
+        detector,
+        metric,
+        {{ other }},
+        shift_fraction,
         count(*) filter (
-            where nearest.series_index >= events.series_index - {{ tolerance }}
+            where nearest_index >= series_index - {{ tolerance }}
         ) as n_coinciding_at_shift
-    from events
-    inner join others
-        on events.run_id = others.run_id and events.{{ pair }} != others.{{ other }}
-    cross join shifts
-    asof left join shifted_positions as nearest
-        on
-            events.{{ same }} = nearest.{{ same }}
-            and events.run_id = nearest.run_id
-            and others.{{ other }} = nearest.{{ pair }}
-            and events.layer = nearest.layer
-            and shifts.shift_fraction = nearest.shift_fraction
-            and events.series_index + {{ tolerance }} >= nearest.series_index
-    group by
-        events.run_id, events.detector, events.metric, others.{{ other }}, shifts.shift_fraction
+    from nearest_shifted_targets
+    group by run_id, detector, metric, {{ other }}, shift_fraction
 ),
 
 shifted_lists as (
@@ -185,10 +231,10 @@ counts as (
         run_id,
         detector,
         metric,
-        null::varchar as {{ other }},
+        {{ null_text() }} as {{ other }},
         n_events,
-        null::bigint as n_coinciding,
-        null::bigint[] as n_coinciding_shifted
+        cast(null as bigint) as n_coinciding,
+        {{ null_bigint_list() }} as n_coinciding_shifted
     from event_counts
     union all
     select
@@ -196,7 +242,7 @@ counts as (
         observed.detector,
         observed.metric,
         observed.{{ other }},
-        null::bigint as n_events,
+        cast(null as bigint) as n_events,
         observed.n_coinciding,
         shifted_lists.n_coinciding_shifted
     from observed
@@ -212,12 +258,12 @@ final as (
     select
         changed_runs.run_id,
         changed_runs.run_version,
-        null::varchar as detector,
-        null::varchar as metric,
-        null::varchar as {{ other }},
-        null::bigint as n_events,
-        null::bigint as n_coinciding,
-        null::bigint[] as n_coinciding_shifted
+        {{ null_text() }} as detector,
+        {{ null_text() }} as metric,
+        {{ null_text() }} as {{ other }},
+        cast(null as bigint) as n_events,
+        cast(null as bigint) as n_coinciding,
+        {{ null_bigint_list() }} as n_coinciding_shifted
     from changed_runs
     union all
     select
@@ -255,7 +301,7 @@ event_counts as (
     select
         detector,
         metric,
-        sum(n_events)::bigint as n_events
+        cast(sum(n_events) as bigint) as n_events
     from counts
     where {{ other }} is null
     group by detector, metric
@@ -281,7 +327,7 @@ pair_counts as (
         detector,
         metric,
         {{ other }},
-        sum(n_coinciding)::bigint as n_coinciding
+        cast(sum(n_coinciding) as bigint) as n_coinciding
     from counts
     where {{ other }} is not null
     group by detector, metric, {{ other }}
@@ -293,7 +339,9 @@ pair_counts_at_shift as (
         counts.metric,
         counts.{{ other }},
         shifts.shift_fraction,
-        sum(counts.n_coinciding_shifted[shifts.shift_position])::bigint as n_coinciding_at_shift
+        cast(
+            sum({{ list_at('counts.n_coinciding_shifted', 'shifts.shift_position') }}) as bigint
+        ) as n_coinciding_at_shift
     from counts
     cross join shifts
     where counts.{{ other }} is not null
@@ -338,7 +386,7 @@ chance as (
         detector,
         metric,
         {{ other }},
-        avg(shifted_share_at_shift order by shift_fraction) as shifted_share
+        {{ ordered_avg('shifted_share_at_shift', 'shift_fraction') }} as shifted_share
     from shifted
     group by detector, metric, {{ other }}
 ),

@@ -1,10 +1,7 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ delete_removed_runs('int_change_points') }}",
-    )
+    config(**per_run_incremental(
+        'run_id', "{{ delete_removed_runs('int_change_points') }}", on_schema_change=none
+    ))
 }}
 -- Per real run, the counts detector_agreement sums: a metric's events by a detector, and
 -- those within +/- `agreement_tolerance` measurements of another detector's events of the

@@ -1,10 +1,7 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ delete_removed_runs('int_loss_change_points') }}",
-    )
+    config(**per_run_incremental(
+        'run_id', "{{ delete_removed_runs('int_loss_change_points') }}", on_schema_change=none
+    ))
 }}
 -- Per real run, the counts loss_agreement sums: a detector's layer events of a metric, and
 -- those within +/- `agreement_tolerance` measurements of a change point of the run's loss
@@ -26,60 +23,80 @@ shifts as (
     {{ agreement_shifts() }}
 ),
 
-covered as (
-    -- Every series index within tolerance of a loss change point.
-    select distinct
-        loss_change_points.run_id,
-        loss_change_points.series_index + window_offsets.offset_index as series_index
-    from loss_change_points
-    cross join range(-{{ tolerance }}, {{ tolerance + 1 }}) as window_offsets (offset_index)
-),
-
-covered_shifted as (
-    -- The same after shifting the loss change points circularly by a share of the series.
-    select distinct
+shifted_loss_change_points as (
+    -- The loss change points shifted circularly by a share of the series.
+    select
         loss_change_points.run_id,
         shifts.shift_fraction,
         (
             loss_change_points.series_index
-            + round(shifts.shift_fraction * loss_change_points.n_velocities)::integer
+            + cast(round(shifts.shift_fraction * loss_change_points.n_velocities) as integer)
         )
-        % loss_change_points.n_velocities + window_offsets.offset_index as series_index
+        % loss_change_points.n_velocities as series_index
     from loss_change_points
     cross join shifts
-    cross join range(-{{ tolerance }}, {{ tolerance + 1 }}) as window_offsets (offset_index)
+),
+
+probes as (
+    -- Every event and the index up to which a loss change point can lie within tolerance.
+    select
+        events.run_id,
+        events.detector,
+        events.metric,
+        events.series_index,
+        events.series_index + {{ tolerance }} as probe_index
+    from events
+),
+
+-- An event coincides with a loss change point when one lies within tolerance: the nearest
+-- one at or below its index plus the tolerance (an as-of join, one row per event) is at or
+-- above its index minus the tolerance.
+nearest_loss_change_points as (
+    {{ nearest_at_or_below_join(
+        'probes', 'loss_change_points', ['run_id'], 'probe_index', 'series_index'
+    ) }}
 ),
 
 observed as (
     select
-        events.run_id,
-        events.detector,
-        events.metric,
+        run_id,
+        detector,
+        metric,
         count(*) as n_events,
-        count(covered.series_index) as n_coinciding
-    from events
-    left join covered
-        on
-            events.run_id = covered.run_id
-            and events.series_index = covered.series_index
-    group by events.run_id, events.detector, events.metric
+        count(*) filter (
+            where nearest_index >= series_index - {{ tolerance }}
+        ) as n_coinciding
+    from nearest_loss_change_points
+    group by run_id, detector, metric
+),
+
+shifted_probes as (
+    select
+        probes.*,
+        shifts.shift_fraction
+    from probes
+    cross join shifts
+),
+
+nearest_shifted_loss_change_points as (
+    {{ nearest_at_or_below_join(
+        'shifted_probes', 'shifted_loss_change_points', ['run_id', 'shift_fraction'],
+        'probe_index', 'series_index'
+    ) }}
 ),
 
 shifted as (
+    -- The same against the loss change points shifted circularly.
     select
-        events.run_id,
-        events.detector,
-        events.metric,
-        shifts.shift_fraction,
-        count(covered_shifted.series_index) as n_coinciding_at_shift
-    from events
-    cross join shifts
-    left join covered_shifted
-        on
-            events.run_id = covered_shifted.run_id
-            and shifts.shift_fraction = covered_shifted.shift_fraction
-            and events.series_index = covered_shifted.series_index
-    group by events.run_id, events.detector, events.metric, shifts.shift_fraction
+        run_id,
+        detector,
+        metric,
+        shift_fraction,
+        count(*) filter (
+            where nearest_index >= series_index - {{ tolerance }}
+        ) as n_coinciding_at_shift
+    from nearest_shifted_loss_change_points
+    group by run_id, detector, metric, shift_fraction
 ),
 
 shifted_lists as (
@@ -90,11 +107,11 @@ final as (
     select
         changed_runs.run_id,
         changed_runs.run_version,
-        null::varchar as detector,
-        null::varchar as metric,
-        null::bigint as n_events,
-        null::bigint as n_coinciding,
-        null::bigint[] as n_coinciding_shifted
+        {{ null_text() }} as detector,
+        {{ null_text() }} as metric,
+        cast(null as bigint) as n_events,
+        cast(null as bigint) as n_coinciding,
+        {{ null_bigint_list() }} as n_coinciding_shifted
     from changed_runs
     union all
     select

@@ -1,10 +1,7 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ delete_removed_runs('int_change_points') }}",
-    )
+    config(**per_run_incremental(
+        'run_id', "{{ delete_removed_runs('int_change_points') }}", on_schema_change=none
+    ))
 }}
 -- Per real run, the counts metric_agreement sums: a detector's events of a metric, and those
 -- within +/- `agreement_tolerance` measurements of the same detector's events of another

@@ -16,8 +16,8 @@ observed as (
     select
         detector,
         metric,
-        sum(n_events)::bigint as n_events,
-        sum(n_coinciding)::bigint as n_coinciding
+        cast(sum(n_events) as bigint) as n_events,
+        cast(sum(n_coinciding) as bigint) as n_coinciding
     from counts
     group by detector, metric
 ),
@@ -27,8 +27,10 @@ shifted as (
         counts.detector,
         counts.metric,
         shifts.shift_fraction,
-        sum(counts.n_coinciding_shifted[shifts.shift_position])::bigint
-        / sum(counts.n_events)::bigint as shifted_share_at_shift
+        cast(
+            sum({{ list_at('counts.n_coinciding_shifted', 'shifts.shift_position') }}) as bigint
+        )
+        / cast(sum(counts.n_events) as bigint) as shifted_share_at_shift
     from counts
     cross join shifts
     group by counts.detector, counts.metric, shifts.shift_fraction
@@ -38,7 +40,7 @@ chance as (
     select
         detector,
         metric,
-        avg(shifted_share_at_shift order by shift_fraction) as shifted_share
+        {{ ordered_avg('shifted_share_at_shift', 'shift_fraction') }} as shifted_share
     from shifted
     group by detector, metric
 ),

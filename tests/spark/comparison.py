@@ -112,6 +112,14 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     "rpt_detector_curves": (["curve", "detector", "event_kind", "effect_size", "threshold"], set()),
     "critical_periods": (["run_id", "metric"], set()),
     "phase2_candidates": (["run_id", "metric"], set()),
+    # One bookkeeping row per run (every other column NULL), one row of n_events per detector
+    # and metric (other side NULL), one row of coinciding counts per pair.
+    "int_metric_agreement_runs": (["run_id", "detector", "metric", "other_metric"], set()),
+    "int_detector_agreement_runs": (["run_id", "metric", "detector", "other_detector"], set()),
+    "int_loss_agreement_runs": (["run_id", "detector", "metric"], set()),
+    "metric_agreement": (["detector", "metric", "other_metric"], set()),
+    "detector_agreement": (["metric", "detector", "other_detector"], set()),
+    "loss_agreement": (["detector", "metric"], set()),
 }
 
 

@@ -264,6 +264,9 @@ def test_the_comparison_covers_the_chosen_runs(duckdb_tables: dict[str, list[dic
         name.removesuffix(".json") for name in [*CHOSEN_REAL_RUNS, GZIPPED_REAL_RUN]
     }
     assert all(row["loss_coupling_p_value"] is not None for row in critical)
+    # The agreement marts: pairs with coinciding events (the as-of join matches something).
+    for mart in ["metric_agreement", "detector_agreement", "loss_agreement"]:
+        assert any(row["n_coinciding"] for row in duckdb_tables[mart]), mart
 
 
 # --- an incremental Spark build --------------------------------------------------------------
