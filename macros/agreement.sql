@@ -11,13 +11,15 @@
 
 {% macro agreement_counts_version() -%}
     {#- Part of every per-run agreement row's version: the SQL of the events (int_layer_events)
-        and of the macros below, which the per-run models' own SQL only calls. -#}
+        and of the macros below, which the per-run models' own SQL only calls (the as-of join
+        with this engine's implementation of it). -#}
     {%- set events = graph.nodes.get('model.layer_dynamics.int_layer_events') if execute else none -%}
     {%- set key = (events.raw_code if events else '')
         ~ agreement_changed_runs.macro.macro_sql
         ~ agreement_pair_counts_by_run.macro.macro_sql
         ~ agreement_shifted_lists.macro.macro_sql
-        ~ nearest_at_or_below_join.macro.macro_sql -%}
+        ~ nearest_at_or_below_join.macro.macro_sql
+        ~ adapter.dispatch('nearest_at_or_below_join', 'layer_dynamics').macro.macro_sql -%}
     {{- local_md5(key) -}}
 {%- endmacro %}
 
