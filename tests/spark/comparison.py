@@ -112,6 +112,12 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     "rpt_detector_curves": (["curve", "detector", "event_kind", "effect_size", "threshold"], set()),
     "critical_periods": (["run_id", "metric"], set()),
     "phase2_candidates": (["run_id", "metric"], set()),
+    # input_fingerprint hashes the input with each engine's own hash() (a skip marker, not
+    # data); the intervals resample per-run jump sums that each engine adds in its own order
+    # (within the float tolerance).
+    "int_architecture_intervals": (["arch_family", "metric"], {"input_fingerprint"}),
+    "architecture_comparison": (["arch_family", "metric"], set()),
+    "pooled_tests": (["test", "metric", "arch_family"], set()),
 }
 
 
