@@ -36,7 +36,12 @@ ALL_FAMILIES = "all"
 
 
 def pooled_tests(critical_periods: pd.DataFrame) -> pd.DataFrame:
-    """One row per test, metric and family (`all` = every run); q-values over all rows."""
+    """One row per test, metric and family (`all` = every run); q-values over all rows.
+
+    The runs are taken in (run_id, metric) order, whatever order the rows come in: a float
+    sum's last bits depend on the order of its terms, and a table's storage order differs
+    between builds and engines."""
+    critical_periods = critical_periods.sort_values(["run_id", "metric"], kind="stable")
     rows = []
     scopes = [(ALL_FAMILIES, critical_periods)] + [
         (str(family), group)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -209,6 +210,35 @@ def test_pooled_tests_combine_runs() -> None:
     )
     assert result.loc[("max_coordination_timing", "all", "m")]["p_value"] == pytest.approx(0.5)
     assert result.loc[("coordinated_periods_timing", "all", "m")]["n_runs"] == 0
+
+
+def test_pooled_tests_do_not_depend_on_row_order() -> None:
+    # Float sums whose last bits depend on the order of their terms: the runs are summed in
+    # (run_id, metric) order whatever order the table's rows come in (storage order differs
+    # between builds and engines).
+    z_scores = [0.1, 0.7, 1e-3, 0.3, 2.9, -1.3]
+    assert len({sum(order) for order in itertools.permutations(z_scores)}) > 1
+    frame = pd.DataFrame(
+        {
+            "run_id": [f"run_{index}" for index in range(6)],
+            "arch_family": ["mlp", "cnn"] * 3,
+            "metric": ["m"] * 6,
+            "loss_coupling_stratified_z": z_scores,
+            "loss_coupling_excess": [0.1, 0.7, 1e-3, 0.3, 2.9, -1.3],
+            "max_coordination_timing_z": z_scores[::-1],
+            "max_coordination_timing_excess": [0.3, 0.1, 0.2, 0.7, 0.9, 0.1],
+            "coordinated_periods_timing_z": [np.nan] * 6,
+            "coordinated_periods_timing_excess": [np.nan] * 6,
+        }
+    )
+    expected = pooled_tests(frame)
+    everyone = expected.set_index(["test", "arch_family", "metric"]).loc[
+        ("loss_coupling_stratified", "all", "m")
+    ]
+    assert everyone["stouffer_z"] == sum(z_scores) / math.sqrt(6)  # run_id order
+    for seed in range(20):
+        shuffled = frame.sample(frac=1.0, random_state=seed)
+        pd.testing.assert_frame_equal(pooled_tests(shuffled), expected, check_exact=True)
 
 
 def test_bootstrap_weights_and_intervals() -> None:

@@ -455,17 +455,18 @@
     nullif(array_position({{ values }}, {{ value }}), 0)
 {%- endmacro %}
 
-{% macro star_except(columns) -%}
-    {#- Select-list item: every column but `columns`. -#}
-    {{ adapter.dispatch('star_except')(columns) }}
+{% macro star_except(columns, relation=none) -%}
+    {#- Select-list item: every column but `columns` (of `relation` alone when given:
+        `relation.* ...`; the columns may then be named `relation.column`). -#}
+    {{ adapter.dispatch('star_except')(columns, relation) }}
 {%- endmacro %}
 
-{% macro duckdb__star_except(columns) -%}
-    * exclude ({{ columns | join(', ') }})
+{% macro duckdb__star_except(columns, relation=none) -%}
+    {% if relation %}{{ relation }}.{% endif %}* exclude ({{ columns | join(', ') }})
 {%- endmacro %}
 
-{% macro spark__star_except(columns) -%}
-    * except ({{ columns | join(', ') }})
+{% macro spark__star_except(columns, relation=none) -%}
+    {% if relation %}{{ relation }}.{% endif %}* except ({{ columns | join(', ') }})
 {%- endmacro %}
 
 {% macro union_all_by_name() -%}

@@ -5,6 +5,7 @@ and the bootstrap settings) has not changed since the last build (python_steps.s
 """
 
 from python_steps.bootstrap import RUN_MEANS, family_intervals
+from python_steps.engines import aggregated, projected, run_statement, to_pandas
 from python_steps.step_versions import (
     FINGERPRINT_COLUMN,
     input_fingerprint,
@@ -16,11 +17,12 @@ INTERVALS_CODE_VERSION = "1"
 # The jump columns the sums read (hashed as they are: a sum's last bits depend on the order
 # in which a parallel aggregate adds, so the sums cannot be fingerprinted).
 JUMP_COLUMNS = ["run_id", "metric", "layer", "measurement_index", "magnitude", "speed"]
+JUMP_SUMS = ["count(*) as n_jumps", "sum(magnitude) as magnitude_sum", "sum(speed) as speed_sum"]
 
 
 def model(dbt, session):
+    # materialized: incremental on DuckDB, a table on Spark (_intermediate__models.yml).
     dbt.config(
-        materialized="incremental",
         unique_key=["arch_family", "metric"],
         incremental_strategy="delete+insert",
         on_schema_change="append_new_columns",
@@ -28,13 +30,9 @@ def model(dbt, session):
     meta = dbt.config.get("meta")
     settings = {"resamples": int(meta["bootstrap_resamples"]), "seed": int(meta["bootstrap_seed"])}
     run_columns = ["arch_family", "metric", "run_id", *(column for _, column in RUN_MEANS)]
-    runs = dbt.ref("critical_periods").project(", ".join(run_columns))
+    runs = projected(dbt.ref("critical_periods"), run_columns)
     jumps_relation = dbt.ref("jumps")
-    jumps = jumps_relation.aggregate(
-        "run_id, metric, count(*) as n_jumps, sum(magnitude) as magnitude_sum,"
-        " sum(speed) as speed_sum",
-        "run_id, metric",
-    )
+    jumps = aggregated(jumps_relation, ["run_id", "metric"], JUMP_SUMS)
     fingerprint = input_fingerprint(
         runs,
         run_columns,
@@ -45,9 +43,9 @@ def model(dbt, session):
         return unchanged_result(session, dbt.this)
     if dbt.is_incremental:
         # Every family is recomputed: the rows of a family that is gone go too.
-        session.execute(f"delete from {dbt.this}")
+        run_statement(session, f"delete from {dbt.this}")
     intervals = family_intervals(
-        runs.df(), jumps.df(), resamples=settings["resamples"], seed=settings["seed"]
+        to_pandas(runs), to_pandas(jumps), resamples=settings["resamples"], seed=settings["seed"]
     )
     intervals[FINGERPRINT_COLUMN] = fingerprint
     return intervals

@@ -21,19 +21,19 @@ run_figures as (
         arch_family,
         metric,
         count(*) as n_runs,
-        avg(total_critical_steps order by run_id) as mean_critical_steps,
-        avg(total_transitions order by run_id) as mean_transitions,
-        avg(mean_coordination order by run_id) as mean_coordination,
-        avg(max_coordination order by run_id) as mean_max_coordination,
-        avg(loss_correlation order by run_id) as mean_loss_correlation,
-        avg(loss_drop_base_rate order by run_id) as mean_loss_drop_base_rate,
-        avg(max_coordination_null_mean order by run_id) as mean_max_coordination_null,
-        avg(loss_coupled_share order by run_id) as mean_loss_coupled_share,
-        avg(loss_coupling_excess order by run_id) as mean_loss_coupling_excess,
-        avg(max_coordination_timing_excess order by run_id)
+        {{ ordered_avg('total_critical_steps', 'run_id') }} as mean_critical_steps,
+        {{ ordered_avg('total_transitions', 'run_id') }} as mean_transitions,
+        {{ ordered_avg('mean_coordination', 'run_id') }} as mean_coordination,
+        {{ ordered_avg('max_coordination', 'run_id') }} as mean_max_coordination,
+        {{ ordered_avg('loss_correlation', 'run_id') }} as mean_loss_correlation,
+        {{ ordered_avg('loss_drop_base_rate', 'run_id') }} as mean_loss_drop_base_rate,
+        {{ ordered_avg('max_coordination_null_mean', 'run_id') }} as mean_max_coordination_null,
+        {{ ordered_avg('loss_coupled_share', 'run_id') }} as mean_loss_coupled_share,
+        {{ ordered_avg('loss_coupling_excess', 'run_id') }} as mean_loss_coupling_excess,
+        {{ ordered_avg('max_coordination_timing_excess', 'run_id') }}
             as mean_max_coordination_timing_excess,
         -- Fixed by construction under the P90 rule: about 10% of each layer's steps.
-        avg(total_critical_steps / (n_layers * (n_measurements - 1)) order by run_id)
+        {{ ordered_avg('total_critical_steps / (n_layers * (n_measurements - 1))', 'run_id') }}
             as mean_critical_share,
         count(*) filter (where is_strong) as n_strong_runs,
         count(*) filter (where is_strong_report) as n_strong_runs_report,
@@ -52,8 +52,8 @@ jump_figures as (
         count(*) as n_jumps,
         count(*) filter (where is_numerical_noise) as n_noise_jumps,
         count(distinct run_id) as n_runs_with_jumps,
-        avg(magnitude order by run_id, layer, measurement_index) as mean_jump_magnitude,
-        avg(speed order by run_id, layer, measurement_index) as mean_jump_speed
+        {{ ordered_avg('magnitude', 'run_id, layer, measurement_index') }} as mean_jump_magnitude,
+        {{ ordered_avg('speed', 'run_id, layer, measurement_index') }} as mean_jump_speed
     from jumps
     group by arch_family, metric
 ),
@@ -95,7 +95,10 @@ final as (
 with_intervals as (
     select
         final.*,
-        intervals.* exclude (intervals.arch_family, intervals.metric, intervals.input_fingerprint)
+        {{ star_except(
+            ['intervals.arch_family', 'intervals.metric', 'intervals.input_fingerprint'],
+            'intervals'
+        ) }}
     from final
     left join intervals
         on

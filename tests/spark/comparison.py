@@ -120,6 +120,12 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     "metric_agreement": (["detector", "metric", "other_metric"], set()),
     "detector_agreement": (["metric", "detector", "other_detector"], set()),
     "loss_agreement": (["detector", "metric"], set()),
+    # input_fingerprint hashes the input with each engine's own hash() (a skip marker, not
+    # data); the intervals resample per-run jump sums that each engine adds in its own order
+    # (within the float tolerance).
+    "int_architecture_intervals": (["arch_family", "metric"], {"input_fingerprint"}),
+    "architecture_comparison": (["arch_family", "metric"], set()),
+    "pooled_tests": (["test", "metric", "arch_family"], set()),
 }
 
 
