@@ -5,6 +5,10 @@
 
   engine/hooks.sql      build hooks (leftover temporary relations, the run-versions table)
   engine/functions.sql  small functions and types both engines spell differently
+  engine/lists.sql      list functions; engine/unnesting.sql  lists into rows, structs
+  engine/agreement.sql  the agreement models' as-of join and list literals
+  engine/statistics.sql, engine/detectors.sql  per-engine pieces of those marts
+  engine/seeds.sql      the seed loader on Spark
   engine/incremental.sql  the per-run incremental config and the removal of gone runs
   engine/readers_*.sql  the run-file readers (DuckDB read_blob, Spark binaryFile)
   engine/tidy_readers_*.sql  the tidy-table readers
