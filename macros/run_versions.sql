@@ -15,8 +15,10 @@
 
   A run's version: its upstream version (run_version of the upstream model: the file, and
   for analysis models their settings), the code of this model and of every model upstream
-  of it, every analysis setting, the chart settings, and the fingerprint of each cross-run
-  model it reads (what is not per run: the number of runs, the jump typing).
+  of it, every analysis setting, the chart settings, the fingerprint of each cross-run
+  model it reads (what is not per run: the jump typing) and each cross-run value it reads
+  (`cross_run_values`: one scalar query each, such as the bins a run gets, which moves with
+  the number of runs only when the division does).
 -#}
 
 {% macro run_versions_relation() -%}
@@ -51,14 +53,16 @@
 {%- endmacro %}
 
 {% macro current_run_versions(
-    upstream_model, cross_run_models=[], with_settings=true, version_columns=['run_version']
+    upstream_model, cross_run_models=[], with_settings=true, version_columns=['run_version'],
+    cross_run_values=[]
 ) -%}
     {#- run_id, run_version of every run of the upstream model, from its `version_columns`.
         `with_settings=false` for a model that depends on no analysis setting but through
         those columns (the chart data of the values, through `is_analyzed`).
         `cross_run_models`: models whose whole content is part of every run's version (a
         cross-run count, the jump typing), fingerprinted once per build (row count and an
-        order-free hash). -#}
+        order-free hash). `cross_run_values`: scalar queries whose value is part of every
+        run's version (finer than a whole model's fingerprint). -#}
     select
         run_id,
         md5(
@@ -71,6 +75,9 @@
                     select count(*) || ':' || coalesce(bit_xor(hash(whole_table)), 0)
                     from {{ ref(cross_run_model) }} as whole_table
                 )
+            {%- endfor %}
+            {%- for value_sql in cross_run_values %}
+                || '|' || coalesce(({{ value_sql }})::varchar, '')
             {%- endfor %}
         ) as run_version
     from {{ ref(upstream_model) }}
@@ -93,11 +100,12 @@
 {%- endmacro %}
 
 {% macro record_run_versions(
-    upstream_model, cross_run_models=[], with_settings=true, version_columns=['run_version']
+    upstream_model, cross_run_models=[], with_settings=true, version_columns=['run_version'],
+    cross_run_values=[]
 ) -%}
     {#- post_hook: drop the rows of runs that are gone, then record the versions held. -#}
     {%- set versions_sql = current_run_versions(
-        upstream_model, cross_run_models, with_settings, version_columns
+        upstream_model, cross_run_models, with_settings, version_columns, cross_run_values
     ) -%}
     {%- set recorded_sql -%}
         select count(*) from {{ run_versions_relation() }}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import re
@@ -36,6 +37,17 @@ CONVERGENCE_STATUSES = (
     "too_few_layers_for_significance",
     "run_too_short",
 )
+# Each run and metric's result depends only on its own layers and the settings: the hash of
+# those (RESULT_INPUT_HASH) lets a build reuse the results of runs that did not change.
+RESULT_INPUT_HASH = "result_input_hash"
+LAYER_INPUT_COLUMNS = [
+    "run_id",
+    "metric",
+    "layer",
+    "layer_position",
+    "stabilization_index",
+    "stabilization_status",
+]
 MIN_STABILIZED_LAYERS = 3
 # Exact enumeration of all m! orderings up to this many layers (8! = 40,320), seeded
 # random permutations beyond.
@@ -199,19 +211,56 @@ def convergence_for_run(
     }
 
 
+def result_input_hashes(layer_stabilization: pd.DataFrame, salt: str) -> pd.Series:
+    """Per row of `layer_stabilization` sorted by run, metric and layer position: the hash of
+    its run and metric's layer rows (LAYER_INPUT_COLUMNS, in layer order) and `salt` (the
+    settings and the code version), the same for every row of a group."""
+    rows = layer_stabilization[LAYER_INPUT_COLUMNS]
+    row_hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    group_keys = list(zip(rows["run_id"], rows["metric"], strict=True))
+    hashes: list[str] = []
+    start = 0
+    for end in range(1, len(group_keys) + 1):
+        if end == len(group_keys) or group_keys[end] != group_keys[start]:
+            digest = hashlib.md5(salt.encode() + row_hashes[start:end].tobytes()).hexdigest()
+            hashes.extend([digest] * (end - start))
+            start = end
+    return pd.Series(hashes, index=layer_stabilization.index, dtype="object")
+
+
 def convergence_order(
-    layer_stabilization: pd.DataFrame, mode: str, thresholds: PatternThresholds
+    layer_stabilization: pd.DataFrame,
+    mode: str,
+    thresholds: PatternThresholds,
+    reusable: pd.DataFrame | None = None,
+    salt: str = "",
 ) -> pd.DataFrame:
-    """One row per run and metric from one row per run, metric and layer."""
-    rows = [
-        {
-            "run_id": run_id,
-            "metric": metric,
-            **convergence_for_run(layers, mode, thresholds, f"{run_id}\x1f{metric}"),
+    """One row per run and metric from one row per run, metric and layer, with the hash of
+    its input (RESULT_INPUT_HASH, see result_input_hashes; `salt` holds the settings).
+
+    `reusable`: earlier results with their RESULT_INPUT_HASH; a run and metric whose hash is
+    among them takes that result instead of recomputing it (the same numbers: a result
+    depends only on its own layers and the settings). The q-values are always recomputed,
+    over every run and metric.
+    """
+    layers = layer_stabilization.sort_values(
+        ["run_id", "metric", "layer_position", "layer"], kind="stable", ignore_index=True
+    )
+    layers[RESULT_INPUT_HASH] = result_input_hashes(layers, salt)
+    earlier = {}
+    if reusable is not None and len(reusable):
+        earlier = {
+            row[RESULT_INPUT_HASH]: row
+            for row in reusable[[RESULT_INPUT_HASH, *CONVERGENCE_COLUMNS[2:-1]]].to_dict("records")
         }
-        for (run_id, metric), layers in layer_stabilization.groupby(["run_id", "metric"], sort=True)
-    ]
-    frame = pd.DataFrame(rows, columns=CONVERGENCE_COLUMNS)
+    rows = []
+    for (run_id, metric), group in layers.groupby(["run_id", "metric"], sort=True):
+        input_hash = group[RESULT_INPUT_HASH].iat[0]
+        result = earlier.get(input_hash)
+        if result is None:
+            result = convergence_for_run(group, mode, thresholds, f"{run_id}\x1f{metric}")
+        rows.append({**result, "run_id": run_id, "metric": metric, RESULT_INPUT_HASH: input_hash})
+    frame = pd.DataFrame(rows, columns=[*CONVERGENCE_COLUMNS, RESULT_INPUT_HASH])
     # One family: every run x metric with a p-value.
     frame["q_value"] = bh_q_values(frame["p_value"].astype("float64").to_numpy())
     return frame.astype(

@@ -2,10 +2,12 @@
 
 Spearman's rho of depth vs stabilization index (python_steps.convergence). Skipped when its
 input (the layers' stabilization and the settings) has not changed since the last build
-(python_steps.step_versions); otherwise every run is recomputed.
+(python_steps.step_versions). Otherwise the table is rewritten whole, but a run and metric
+whose own input (its layers, the settings, the code version: result_input_hash) is
+unchanged keeps its stored result; only the others are recomputed, and the q-values over all.
 """
 
-from python_steps.engines import projected, run_statement, to_pandas
+from python_steps.engines import projected, run_statement, sql_columns, to_pandas
 from python_steps.step_versions import (
     FINGERPRINT_COLUMN,
     input_fingerprint,
@@ -13,7 +15,10 @@ from python_steps.step_versions import (
     unchanged_result,
 )
 
-CONVERGENCE_CODE_VERSION = "1"
+# 2: each run's layers are read in layer order (their order no longer depends on the scan),
+# and each result keeps the hash of its input.
+CONVERGENCE_CODE_VERSION = "2"
+RESULT_INPUT_HASH = "result_input_hash"  # python_steps.convergence.RESULT_INPUT_HASH
 INPUT_COLUMNS = [
     "run_id",
     "metric",
@@ -24,9 +29,21 @@ INPUT_COLUMNS = [
 ]
 
 
+def stored_results(session, this):
+    """The stored rows, when the table already holds the input hash of each result."""
+    if RESULT_INPUT_HASH not in sql_columns(session, f"select * from {this} limit 0"):
+        return None
+    return to_pandas(session.sql(f"select * from {this}"))
+
+
 def model(dbt, session):
     # materialized: incremental on DuckDB, a table on Spark (_intermediate__models.yml).
-    dbt.config(unique_key="metric", incremental_strategy="delete+insert")
+    # append_new_columns: a table built before result_input_hash existed gains it.
+    dbt.config(
+        unique_key="metric",
+        incremental_strategy="delete+insert",
+        on_schema_change="append_new_columns",
+    )
     settings = dbt.config.get("meta")
     layers_relation = projected(dbt.ref("layer_stabilization"), INPUT_COLUMNS)
     step_settings = {
@@ -42,8 +59,10 @@ def model(dbt, session):
     stored = stored_fingerprints(session, dbt.this, dbt.is_incremental)
     if stored == {fingerprint}:
         return unchanged_result(session, dbt.this)
+    reusable = None
     if stored:
-        # Recomputed whole: rows of metrics that are gone must not stay behind.
+        reusable = stored_results(session, dbt.this)
+        # Rewritten whole: rows of runs and metrics that are gone must not stay behind.
         run_statement(session, f"delete from {dbt.this}")
     from python_steps.convergence import PatternThresholds, convergence_order
 
@@ -54,7 +73,11 @@ def model(dbt, session):
         seed=step_settings["seed"],
     )
     result = convergence_order(
-        to_pandas(layers_relation), mode=step_settings["mode"], thresholds=thresholds
+        to_pandas(layers_relation),
+        mode=step_settings["mode"],
+        thresholds=thresholds,
+        reusable=reusable,
+        salt=f"{sorted(step_settings.items())}|{CONVERGENCE_CODE_VERSION}",
     )
     result[FINGERPRINT_COLUMN] = fingerprint
     return result

@@ -3,7 +3,9 @@
         materialized='incremental',
         unique_key='run_id',
         incremental_strategy='delete+insert',
-        post_hook="{{ record_run_versions('int_layer_dynamics', ['chart_runs']) }}",
+        post_hook="{{ record_run_versions(
+            'int_layer_dynamics', cross_run_values=[chart_comparison_bins_query()]
+        ) }}",
     )
 }}
 -- One row per analysed run, metric and step bin: the metric's mean over the run's layers
@@ -11,9 +13,11 @@
 -- at most floor(chart_max_rows / analysed runs) bins per metric, so each metric's chart
 -- embeds at most chart_max_rows rows whichever runs a reader picks.
 -- Incremental by run: only runs whose version changed are recomputed (macros/run_versions.sql).
+-- The number of runs enters a run's version only through the bins each run gets
+-- (chart_comparison_bins), so adding a run to thousands recomputes no other run.
 
 with run_versions as (
-    {{ current_run_versions('int_layer_dynamics', ['chart_runs']) }}
+    {{ current_run_versions('int_layer_dynamics', cross_run_values=[chart_comparison_bins_query()]) }}
 ),
 
 changed_runs as (
@@ -34,8 +38,8 @@ runs as (
     select * from {{ ref('chart_runs') }}
 ),
 
-n_runs as (
-    select greatest(count(*), 1) as n_runs
+bins_per_run as (
+    select {{ chart_comparison_bins('runs') }} as n_bins
     from runs
 ),
 
@@ -43,11 +47,9 @@ bin_widths as (
     select
         runs.run_id,
         runs.arch_family,
-        greatest(1, ceil(runs.n_measurements / greatest(1, floor(
-            {{ var('chart_max_rows') }} / n_runs.n_runs
-        ))))::integer as bin_width
+        greatest(1, ceil(runs.n_measurements / bins_per_run.n_bins))::integer as bin_width
     from runs
-    cross join n_runs
+    cross join bins_per_run
 ),
 
 layer_means as (

@@ -86,7 +86,8 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     "int_jump_types": (["run_id", "metric", "layer", "measurement_index"], {"input_fingerprint"}),
     "jumps": (["run_id", "metric", "layer", "measurement_index"], set()),
     "jump_type_profiles": (["metric", "jump_type"], set()),
-    "int_convergence_order": (["run_id", "metric"], {"input_fingerprint"}),
+    # result_input_hash hashes the pandas rows, whose dtypes differ between the engines.
+    "int_convergence_order": (["run_id", "metric"], {"input_fingerprint", "result_input_hash"}),
     "convergence_order": (["run_id", "metric"], set()),
     # The seed, loaded from its file on both engines (macros/engine/seeds.sql).
     "validity_planted_events": (["fixture", "event_kind", "layer", "measurement_index"], set()),
