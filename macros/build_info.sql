@@ -26,7 +26,5 @@
     {{ return(tojson(settings, sort_keys=false)) }}
 {%- endmacro %}
 
-{% macro utc_timestamp_literal(moment) -%}
-    {#- A Python datetime (UTC) as a DuckDB TIMESTAMP literal. -#}
-    '{{ moment.strftime("%Y-%m-%d %H:%M:%S.%f") }}'::timestamp
-{%- endmacro %}
+{#- utc_timestamp_literal, null_timestamp, duckdb_version and text_literal (each engine's
+    spelling) are in macros/engine/build_info.sql. -#}

@@ -19,9 +19,7 @@
             | selectattr('node.resource_type', 'in', ['model', 'seed', 'snapshot'])
             | selectattr('status', 'in', ['success', 'error']) | list -%}
         {%- if changed | length > 0 -%}
-            {%- do run_query(
-                "update " ~ build_info ~ " set build_status = 'modified'"
-            ) -%}
+            {%- do set_build_status(build_info, 'modified') -%}
             {%- do log(
                 'build_info no longer describes every table: this command changed '
                 ~ changed | length ~ ' of them without rebuilding build_info. '
@@ -32,14 +30,12 @@
     {%- endif -%}
     {%- set n_runs_analyzed = summary_counts(build_info)['n_runs_analyzed'] -%}
     {%- set statuses = results | map(attribute='status') | map('string') | list -%}
-    {%- set update_sql -%}
-        update {{ build_info }}
-        set
-            build_finished_at = {{ utc_timestamp_literal(modules.datetime.datetime.utcnow()) }},
-            build_status = {{ string_literal(build_status_word(statuses, n_runs_analyzed)) }}
-        where build_id = {{ string_literal(invocation_id) }}
-    {%- endset -%}
-    {%- do run_query(update_sql) -%}
+    {#- DuckDB `update`s the row; Spark rewrites the table (macros/engine/build_info.sql). -#}
+    {%- do set_build_status(
+        build_info,
+        build_status_word(statuses, n_runs_analyzed),
+        modules.datetime.datetime.utcnow()
+    ) -%}
     {%- set summary = build_summary(build_info) -%}
     {%- if n_runs_analyzed == 0 -%}
         {{ exceptions.raise_compiler_error("The build analysed no run.\n" ~ summary) }}

@@ -4,6 +4,7 @@
   a `spark__` one (target `spark`, docs/spark.md). Models call the undecorated name.
 
   engine/hooks.sql      build hooks (leftover temporary relations, the run-versions table)
+  engine/build_info.sql  build_info's literals and the end-of-build write of its status
   engine/functions.sql  small functions and types both engines spell differently
   engine/lists.sql      list functions; engine/unnesting.sql  lists into rows, structs
   engine/agreement.sql  the agreement models' as-of join and list literals

@@ -1,5 +1,6 @@
 -- One row: the build that made this warehouse's tables (its id, inputs, settings, versions
--- and counts). build_finished_at and build_status are filled by the on-run-end hook.
+-- and counts). build_finished_at and build_status are filled by the on-run-end hook. The same
+-- on Spark but for duckdb_version, NULL there (macros/engine/build_info.sql).
 
 with run_documents as (
     select * from {{ ref('int_ndt_documents_parsed') }}
@@ -46,16 +47,16 @@ issues_found as (
 
 final as (
     select
-        {{ string_literal(invocation_id) }} as build_id,
-        {{ string_literal(runs_path()) }} as runs_path,
-        {{ string_literal(var('analysis_mode')) }} as analysis_mode,
-        {{ string_literal(analysis_settings_json()) }} as settings_json,
+        {{ text_literal(invocation_id) }} as build_id,
+        {{ text_literal(runs_path()) }} as runs_path,
+        {{ text_literal(var('analysis_mode')) }} as analysis_mode,
+        {{ text_literal(analysis_settings_json()) }} as settings_json,
         {{ utc_timestamp_literal(run_started_at) }} as build_started_at,
-        null::timestamp as build_finished_at,
+        {{ null_timestamp() }} as build_finished_at,
         'unfinished' as build_status,
-        {{ string_literal(var('project_version')) }} as project_version,
-        {{ string_literal(dbt_version) }} as dbt_version,
-        version() as duckdb_version,
+        {{ text_literal(var('project_version')) }} as project_version,
+        {{ text_literal(dbt_version) }} as dbt_version,
+        {{ duckdb_version() }} as duckdb_version,
         runs_found.n_runs_found,
         runs_loaded.n_runs_loaded,
         runs_loaded.n_runs_analyzed,

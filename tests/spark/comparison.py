@@ -136,6 +136,17 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     "int_architecture_intervals": (["arch_family", "metric"], {"input_fingerprint"}),
     "architecture_comparison": (["arch_family", "metric"], set()),
     "pooled_tests": (["test", "metric", "arch_family"], set()),
+    # One row per build. Compared: the counts, analysis_mode, settings_json, runs_path (both
+    # builds read the same folder), project_version and build_status (`success` on both:
+    # the end-of-build hook ran). Left out, different by design: build_id (dbt's
+    # invocation_id), build_started_at and build_finished_at (when each build ran; the test
+    # checks that Spark's finish time is set), dbt_version (each venv's own dbt-core) and
+    # duckdb_version (NULL on Spark: no DuckDB wrote its tables).
+    # Its key is empty: the table has exactly one row (a second row fails the key check).
+    "build_info": (
+        [],
+        {"build_id", "build_started_at", "build_finished_at", "dbt_version", "duckdb_version"},
+    ),
 }
 
 

@@ -19,6 +19,7 @@ import gzip
 import json
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -50,6 +51,8 @@ CHOSEN_REAL_RUNS = [
 ]
 # Read from a .json.gz copy (the Python reader's path on both engines).
 GZIPPED_REAL_RUN = "cnn_medium_qmnist.json"
+# dbt's stdout of the last command run in a build's folder (`build`).
+BUILD_LOG = "dbt_stdout.log"
 BROKEN_FILES = {
     "broken_empty.json": "",
     "broken_not_json.json": '{"measurements": [',
@@ -146,6 +149,8 @@ def build(
     assert result.returncode == 0, (
         f"dbt build --target {target} failed:\n{result.stdout[-8000:]}\n{result.stderr[-3000:]}"
     )
+    # dbt's log of the last command in `work` (the end-of-build summary among it).
+    (work / BUILD_LOG).write_text(result.stdout)
     return time.monotonic() - started
 
 
@@ -269,6 +274,54 @@ def test_the_comparison_covers_the_chosen_runs(duckdb_tables: dict[str, list[dic
         assert any(row["n_coinciding"] for row in duckdb_tables[mart]), mart
 
 
+# --- build_info and the end-of-build summary ---------------------------------------------
+
+
+def build_summary(log: str) -> list[str]:
+    """The end-of-build summary in dbt's stdout (macros/build_summary.sql): its lines, from
+    `Build summary` to `charts:`, without dbt's colour codes and time stamps and with the
+    build id blanked."""
+    lines = [
+        re.sub(r"^\d\d:\d\d:\d\d\s+", "", re.sub(r"\x1b\[[0-9;]*m", "", line))
+        for line in log.splitlines()
+    ]
+    starts = [i for i, line in enumerate(lines) if line.startswith("Build summary (build ")]
+    assert len(starts) == 1, f"one summary expected in dbt's log, found {len(starts)}"
+    summary = lines[starts[0] :]
+    ends = [i for i, line in enumerate(summary) if line.startswith("  charts: ")]
+    assert ends, "the summary has no `charts:` line"
+    summary = summary[: ends[0] + 1]
+    summary[0] = re.sub(r"\(build [^,]+,", "(build <id>,", summary[0])
+    return summary
+
+
+@pytest.fixture(scope="module")
+def spark_build_info(warehouses: dict, spark_tables: dict[str, list[dict]]) -> list[dict]:
+    """build_info of the Spark build, every column (read after the compared tables)."""
+    return read_spark_tables(warehouses["spark"], {"build_info": ([], set())})["build_info"]
+
+
+def test_the_spark_build_finishes_build_info_and_logs_the_summary(
+    warehouses: dict, spark_build_info: list[dict], duckdb_tables: dict[str, list[dict]]
+) -> None:
+    """The end-of-build hook ran on Spark: build_info's row finished (status and finish
+    time, without `update`), and dbt's log holds the same summary as DuckDB's build."""
+    [info] = spark_build_info
+    assert info["build_status"] == "success"
+    assert info["build_finished_at"] is not None
+    assert info["build_finished_at"] >= info["build_started_at"]
+    assert info["duckdb_version"] is None
+    [duck_info] = duckdb_tables["build_info"]
+    assert duck_info["build_status"] == "success"
+    # The real runs (the validity fixtures are not in `runs`).
+    assert duck_info["n_runs_analyzed"] == len(CHOSEN_REAL_RUNS) + 1
+    spark_summary = build_summary((warehouses["spark"] / BUILD_LOG).read_text())
+    duckdb_summary = build_summary((warehouses["duckdb"].parent / BUILD_LOG).read_text())
+    assert spark_summary[0] == "Build summary (build <id>, mode corrected)"
+    assert any(line.startswith("  load issues: 4 (") for line in spark_summary), spark_summary
+    assert spark_summary == duckdb_summary
+
+
 # --- an incremental Spark build --------------------------------------------------------------
 
 # After the builds above: one real run removed, one added and one changed (its last ten
@@ -322,3 +375,19 @@ def test_an_incremental_spark_build_equals_a_fresh_duckdb_build(
     assert not differences, "Spark (incremental) differs from DuckDB (fresh):\n" + "\n".join(
         differences
     )
+
+
+def test_a_partial_spark_command_marks_build_info_modified(
+    warehouses: dict,
+    runs_folders: Path,
+    incremental_tables: dict[str, dict[str, list[dict]]],
+) -> None:
+    """A command that changes a table without rebuilding build_info marks the row `modified`
+    on Spark too (the table rewritten from the row it held: every other column unchanged)."""
+    work = warehouses["spark"]
+    [before] = read_spark_tables(work, {"build_info": ([], set())})["build_info"]
+    assert before["build_status"] == "success"
+    build(work, runs_folders, "spark", ("--select", "losses"))
+    [after] = read_spark_tables(work, {"build_info": ([], set())})["build_info"]
+    assert after == {**before, "build_status": "modified"}
+    assert "build_info no longer describes every table" in (work / BUILD_LOG).read_text()
