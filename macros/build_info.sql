@@ -27,6 +27,28 @@
 {%- endmacro %}
 
 {% macro utc_timestamp_literal(moment) -%}
-    {#- A Python datetime (UTC) as a DuckDB TIMESTAMP literal. -#}
+    {#- A Python datetime (UTC) as a TIMESTAMP literal (DuckDB's TIMESTAMP has no time zone;
+        Spark's is read in the session's time zone, UTC in profiles.yml). -#}
+    {{- adapter.dispatch('utc_timestamp_literal')(moment) -}}
+{%- endmacro %}
+
+{% macro duckdb__utc_timestamp_literal(moment) -%}
     '{{ moment.strftime("%Y-%m-%d %H:%M:%S.%f") }}'::timestamp
+{%- endmacro %}
+
+{% macro spark__utc_timestamp_literal(moment) -%}
+    timestamp '{{ moment.strftime("%Y-%m-%d %H:%M:%S.%f") }}'
+{%- endmacro %}
+
+{% macro null_timestamp() -%}
+    {#- A NULL of the TIMESTAMP type. -#}
+    {{- adapter.dispatch('null_timestamp')() -}}
+{%- endmacro %}
+
+{% macro duckdb__null_timestamp() -%}
+    null::timestamp
+{%- endmacro %}
+
+{% macro spark__null_timestamp() -%}
+    cast(null as timestamp)
 {%- endmacro %}

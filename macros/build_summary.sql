@@ -19,9 +19,7 @@
             | selectattr('node.resource_type', 'in', ['model', 'seed', 'snapshot'])
             | selectattr('status', 'in', ['success', 'error']) | list -%}
         {%- if changed | length > 0 -%}
-            {%- do run_query(
-                "update " ~ build_info ~ " set build_status = 'modified'"
-            ) -%}
+            {%- do set_build_info_columns(build_info, [['build_status', "'modified'"]]) -%}
             {%- do log(
                 'build_info no longer describes every table: this command changed '
                 ~ changed | length ~ ' of them without rebuilding build_info. '
@@ -32,20 +30,69 @@
     {%- endif -%}
     {%- set n_runs_analyzed = summary_counts(build_info)['n_runs_analyzed'] -%}
     {%- set statuses = results | map(attribute='status') | map('string') | list -%}
-    {%- set update_sql -%}
-        update {{ build_info }}
-        set
-            build_finished_at = {{ utc_timestamp_literal(modules.datetime.datetime.utcnow()) }},
-            build_status = {{ string_literal(build_status_word(statuses, n_runs_analyzed)) }}
-        where build_id = {{ string_literal(invocation_id) }}
-    {%- endset -%}
-    {%- do run_query(update_sql) -%}
+    {%- do set_build_info_columns(
+        build_info,
+        [
+            ['build_finished_at', utc_timestamp_literal(modules.datetime.datetime.utcnow())],
+            ['build_status', string_literal(build_status_word(statuses, n_runs_analyzed))],
+        ],
+        'build_id = ' ~ string_literal(invocation_id),
+    ) -%}
     {%- set summary = build_summary(build_info) -%}
     {%- if n_runs_analyzed == 0 -%}
         {{ exceptions.raise_compiler_error("The build analysed no run.\n" ~ summary) }}
     {%- endif -%}
     {%- do log(summary, info=True) -%}
     {{ return('') }}
+{% endmacro %}
+
+{% macro set_build_info_columns(build_info, assignments, where_sql=none) %}
+    {#- Set build_info's `assignments` ([column, SQL expression] pairs) in the rows of
+        `where_sql` (every row when none). -#}
+    {%- do adapter.dispatch('set_build_info_columns')(build_info, assignments, where_sql) -%}
+{% endmacro %}
+
+{% macro duckdb__set_build_info_columns(build_info, assignments, where_sql) %}
+    {%- set update_sql -%}
+        update {{ build_info }}
+        set
+            {% for column, expression in assignments -%}
+            {{ column }} = {{ expression }}{{ ',' if not loop.last }}
+            {% endfor -%}
+        {% if where_sql is not none %}where {{ where_sql }}{% endif %}
+    {%- endset -%}
+    {%- do run_query(update_sql) -%}
+{% endmacro %}
+
+{% macro spark__set_build_info_columns(build_info, assignments, where_sql) %}
+    {#- Spark's parquet tables have no UPDATE, and a table cannot be overwritten from a query
+        that reads it: the new rows go to a staging table first, then over build_info. -#}
+    {%- set staging = build_info.incorporate(path={'identifier': 'build_info__finishing'}) -%}
+    {%- set new_values = {} -%}
+    {%- for column, expression in assignments -%}
+        {%- do new_values.update({column: expression}) -%}
+    {%- endfor -%}
+    {%- set select_list = [] -%}
+    {%- for column in adapter.get_columns_in_relation(build_info) -%}
+        {%- set name = column.name -%}
+        {%- if name in new_values and where_sql is none -%}
+            {%- do select_list.append(new_values[name] ~ ' as ' ~ name) -%}
+        {%- elif name in new_values -%}
+            {%- do select_list.append(
+                'case when ' ~ where_sql ~ ' then ' ~ new_values[name] ~ ' else ' ~ name
+                ~ ' end as ' ~ name
+            ) -%}
+        {%- else -%}
+            {%- do select_list.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do run_query('drop table if exists ' ~ staging) -%}
+    {%- do run_query(
+        'create table ' ~ staging ~ ' using parquet as select ' ~ select_list | join(', ')
+        ~ ' from ' ~ build_info
+    ) -%}
+    {%- do run_query('insert overwrite table ' ~ build_info ~ ' select * from ' ~ staging) -%}
+    {%- do run_query('drop table ' ~ staging) -%}
 {% endmacro %}
 
 {% macro build_status_word(statuses, n_runs_analyzed) %}

@@ -51,7 +51,7 @@ final as (
         {{ string_literal(var('analysis_mode')) }} as analysis_mode,
         {{ string_literal(analysis_settings_json()) }} as settings_json,
         {{ utc_timestamp_literal(run_started_at) }} as build_started_at,
-        null::timestamp as build_finished_at,
+        {{ null_timestamp() }} as build_finished_at,
         'unfinished' as build_status,
         {{ string_literal(var('project_version')) }} as project_version,
         {{ string_literal(dbt_version) }} as dbt_version,
