@@ -1,10 +1,9 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ record_run_versions('int_layer_dynamics', ['chart_runs']) }}",
-    )
+    config(**per_run_incremental(
+        'run_id',
+        "{{ record_run_versions('int_layer_dynamics', ['chart_runs']) }}",
+        on_schema_change=none,
+    ))
 }}
 -- One row per analysed run, metric and step bin: the metric's mean over the run's layers
 -- and the run's coordination, for overlaying a few runs on one step axis. Every run gets
@@ -43,9 +42,10 @@ bin_widths as (
     select
         runs.run_id,
         runs.arch_family,
-        greatest(1, ceil(runs.n_measurements / greatest(1, floor(
-            {{ var('chart_max_rows') }} / n_runs.n_runs
-        ))))::integer as bin_width
+        {{ as_integer(
+            'greatest(1, ceil(runs.n_measurements / greatest(1, floor('
+            ~ var('chart_max_rows') ~ ' / n_runs.n_runs))))'
+        ) }} as bin_width
     from runs
     cross join n_runs
 ),
@@ -56,7 +56,7 @@ layer_means as (
         metric_values.metric,
         metric_values.measurement_index,
         min(metric_values.step) as step,
-        avg(metric_values.value order by metric_values.layer_position) as layer_mean_value
+        {{ ordered_avg('metric_values.value', 'metric_values.layer_position') }} as layer_mean_value
     from metric_values
     where metric_values.is_analyzed
     group by all
@@ -68,7 +68,7 @@ binned as (
         bin_widths.arch_family,
         layer_means.metric,
         layer_means.measurement_index,
-        layer_means.measurement_index // bin_widths.bin_width as bin,
+        {{ integer_divide('layer_means.measurement_index', 'bin_widths.bin_width') }} as bin,
         layer_means.step,
         layer_means.layer_mean_value,
         step_coordination.coordination
@@ -88,8 +88,8 @@ final as (
         metric,
         bin,
         min(step) as step,
-        avg(layer_mean_value order by measurement_index) as layer_mean_value,
-        avg(coordination order by measurement_index) as mean_coordination,
+        {{ ordered_avg('layer_mean_value', 'measurement_index') }} as layer_mean_value,
+        {{ ordered_avg('coordination', 'measurement_index') }} as mean_coordination,
         count(*) as n_measurements
     from binned
     group by run_id, arch_family, metric, bin
