@@ -65,9 +65,15 @@ final as (
         any_value(jump_type_names.jump_type_name) as jump_type_name,
         standardized.feature,
         count(*) as n_jumps,
-        {{ ordered_avg('standardized.feature_value', 'standardized.run_id, standardized.layer, standardized.measurement_index') }}
+        {{ ordered_avg(
+            'standardized.feature_value',
+            'standardized.run_id, standardized.layer, standardized.measurement_index',
+        ) }}
             as mean_value,
-        {{ ordered_avg('standardized.standardized_value', 'standardized.run_id, standardized.layer, standardized.measurement_index') }}
+        {{ ordered_avg(
+            'standardized.standardized_value',
+            'standardized.run_id, standardized.layer, standardized.measurement_index',
+        ) }}
             as mean_standardized_value
     from standardized
     inner join jump_type_names
