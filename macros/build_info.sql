@@ -26,5 +26,5 @@
     {{ return(tojson(settings, sort_keys=false)) }}
 {%- endmacro %}
 
-{#- utc_timestamp_literal, null_timestamp, duckdb_version and text_literal (each engine's
+{#- utc_timestamp_literal, null_timestamp and duckdb_version (each engine's
     spelling) are in macros/engine/build_info.sql. -#}

@@ -67,17 +67,16 @@
         run_id,
         md5(
             {%- for column in version_columns %}
-                any_value({{ column }})::varchar || '|' ||
+                {{ version_text('any_value(' ~ column ~ ')') }} || '|' ||
             {%- endfor %}
             '{{ model_version_key(with_settings) }}'
             {%- for cross_run_model in cross_run_models %}
                 || '|' || (
-                    select count(*) || ':' || coalesce(bit_xor(hash(whole_table)), 0)
-                    from {{ ref(cross_run_model) }} as whole_table
+                    {{ table_fingerprint(ref(cross_run_model)) }}
                 )
             {%- endfor %}
             {%- for value_sql in cross_run_values %}
-                || '|' || coalesce(({{ value_sql }})::varchar, '')
+                || '|' || coalesce({{ version_text('(' ~ value_sql ~ ')') }}, '')
             {%- endfor %}
         ) as run_version
     from {{ ref(upstream_model) }}
@@ -107,6 +106,10 @@
     {%- set versions_sql = current_run_versions(
         upstream_model, cross_run_models, with_settings, version_columns, cross_run_values
     ) -%}
+    {{ adapter.dispatch('record_run_versions')(versions_sql) }}
+{%- endmacro %}
+
+{% macro duckdb__record_run_versions(versions_sql) -%}
     {%- set recorded_sql -%}
         select count(*) from {{ run_versions_relation() }}
         where model_name = '{{ this.identifier }}'
@@ -128,4 +131,44 @@
     delete from {{ run_versions_relation() }} where model_name = '{{ this.identifier }}';
     insert into {{ run_versions_relation() }} (model_name, run_id, run_version)
     select '{{ this.identifier }}', run_id, run_version from ({{ versions_sql }})
+{%- endmacro %}
+
+{% macro spark__record_run_versions(versions_sql) -%}
+    {#- Spark's parquet tables have no DELETE: the gone runs' partitions of this table are
+        dropped (spark__remove_gone_keys), and this model's partition of the bookkeeping
+        table (partitioned by model_name, macros/engine/hooks.sql) is overwritten. -#}
+    {%- do spark__remove_gone_keys('run_id', 'select run_id from (' ~ versions_sql ~ ')') -%}
+    insert overwrite table {{ run_versions_relation() }}
+    partition (model_name = {{ string_literal(this.identifier) }})
+    select run_id, run_version from ({{ versions_sql }})
+{%- endmacro %}
+
+{% macro version_text(expression) -%}
+    {#- A value as text in a run version (DuckDB `::varchar`). -#}
+    {{ adapter.dispatch('version_text')(expression) }}
+{%- endmacro %}
+
+{% macro duckdb__version_text(expression) -%}
+    {{ expression }}::varchar
+{%- endmacro %}
+
+{% macro spark__version_text(expression) -%}
+    cast({{ expression }} as string)
+{%- endmacro %}
+
+{% macro table_fingerprint(relation) -%}
+    {#- A query of one text: the row count and an order-free hash of every row (each
+        engine's own hash, so the text differs between DuckDB and Spark). -#}
+    {{ adapter.dispatch('table_fingerprint')(relation) }}
+{%- endmacro %}
+
+{% macro duckdb__table_fingerprint(relation) -%}
+    select count(*) || ':' || coalesce(bit_xor(hash(whole_table)), 0)
+                    from {{ relation }} as whole_table
+{%- endmacro %}
+
+{% macro spark__table_fingerprint(relation) -%}
+    select
+        cast(count(*) as string) || ':' || cast(coalesce(bit_xor(xxhash64(*)), 0) as string)
+    from {{ relation }} as whole_table
 {%- endmacro %}

@@ -1,7 +1,17 @@
 {#- File names and paths reach SQL only through these macros, never pasted raw. -#}
 
 {% macro string_literal(value) -%}
+    {#- `value` as a SQL text literal. DuckDB doubles a quote; Spark SQL reads `''` as two
+        adjacent literals (joined) and `\` as an escape, so it escapes both with `\`. -#}
+    {{- adapter.dispatch('string_literal')(value) -}}
+{%- endmacro %}
+
+{% macro duckdb__string_literal(value) -%}
 '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}
+
+{% macro spark__string_literal(value) -%}
+'{{ value | string | replace('\\', '\\\\') | replace("'", "\\'") }}'
 {%- endmacro %}
 
 {% macro string_list_literal(values) -%}

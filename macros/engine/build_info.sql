@@ -5,21 +5,6 @@
   have no `update`, so the row is read and the table overwritten with it, changed).
 -#}
 
-{% macro text_literal(value) -%}
-    {#- A text literal of `value` (any text: quotes, backslashes). -#}
-    {{- adapter.dispatch('text_literal')(value) -}}
-{%- endmacro %}
-
-{% macro duckdb__text_literal(value) -%}
-    {{- string_literal(value) -}}
-{%- endmacro %}
-
-{% macro spark__text_literal(value) -%}
-    {#- Spark reads a backslash in a literal as an escape and two quoted literals side by side
-        as one (`'a''b'` is `ab`): both are escaped with a backslash. -#}
-    '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
-{%- endmacro %}
-
 {% macro utc_timestamp_literal(moment) -%}
     {#- A Python datetime (UTC) as a TIMESTAMP literal (Spark: in its session time zone, UTC
         in profiles.yml). -#}
@@ -111,7 +96,7 @@
         {%- for column in columns -%}
             {%- set value = row.get(column.name) -%}
             {%- do values.append(
-                'cast(' ~ ('null' if value is none else text_literal(value)) ~ ' as '
+                'cast(' ~ ('null' if value is none else string_literal(value)) ~ ' as '
                 ~ column.dtype ~ ') as ' ~ adapter.quote(column.name)
             ) -%}
         {%- endfor -%}

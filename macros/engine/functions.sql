@@ -278,3 +278,139 @@
 {% macro spark__as_double(expression) -%}
     cast({{ expression }} as double)
 {%- endmacro %}
+
+{% macro ordered_list_by(value, keys) -%}
+    {#- Aggregate: the group's `value`s as a list, sorted by `keys` ([expression, 'asc' or
+        'desc'] pairs, the first first; together unique per group, never NULL). -#}
+    {{ adapter.dispatch('ordered_list_by')(value, keys) }}
+{%- endmacro %}
+
+{% macro duckdb__ordered_list_by(value, keys) -%}
+    list(
+        {{ value }}
+        order by {% for expression, direction in keys %}{{ expression }} {{ direction }}{{ ', ' if not loop.last }}{% endfor %}
+    )
+{%- endmacro %}
+
+{% macro spark__ordered_list_by(value, keys) -%}
+    {#- array_sort with a comparator over (keys..., value) structs: each key compared in its
+        direction, the first that differs decides. -#}
+    transform(
+        array_sort(
+            collect_list(struct(
+                {%- for expression, direction in keys %}
+                {{ expression }} as sort_key_{{ loop.index }},
+                {%- endfor %}
+                {{ value }} as list_value
+            )),
+            (left_entry, right_entry) -> case
+                {%- for expression, direction in keys %}
+                {%- set before, after = ('-1', '1') if direction == 'asc' else ('1', '-1') %}
+                when left_entry.sort_key_{{ loop.index }} < right_entry.sort_key_{{ loop.index }} then {{ before }}
+                when left_entry.sort_key_{{ loop.index }} > right_entry.sort_key_{{ loop.index }} then {{ after }}
+                {%- endfor %}
+                else 0
+            end
+        ),
+        entry -> entry.list_value
+    )
+{%- endmacro %}
+
+{% macro as_bigint(expression) -%}
+    {#- `expression` cast to BIGINT (DuckDB's `::bigint`). -#}
+    {{ adapter.dispatch('as_bigint')(expression) }}
+{%- endmacro %}
+
+{% macro duckdb__as_bigint(expression) -%}
+    {{ expression }}::bigint
+{%- endmacro %}
+
+{% macro spark__as_bigint(expression) -%}
+    cast({{ expression }} as bigint)
+{%- endmacro %}
+
+{% macro hash_jitter(text) -%}
+    {#- A reproducible jitter in [-0.5, 0.5) from a hash of `text` (charts spread overlapping
+        points with it). Each engine hashes with its own function: the values differ between
+        DuckDB and Spark (both in the same range). -#}
+    {{ adapter.dispatch('hash_jitter')(text) }}
+{%- endmacro %}
+
+{% macro duckdb__hash_jitter(text) -%}
+    (hash({{ text }}) % 1000) / 1000.0 - 0.5
+{%- endmacro %}
+
+{% macro spark__hash_jitter(text) -%}
+    cast(pmod(xxhash64({{ text }}), 1000) as double) / 1000.0 - 0.5
+{%- endmacro %}
+
+{% macro as_text(expression) -%}
+    {#- `expression` as text where it is joined to text with `||` (DuckDB converts a number
+        itself; Spark's ANSI mode wants the cast). -#}
+    {{ adapter.dispatch('as_text')(expression) }}
+{%- endmacro %}
+
+{% macro duckdb__as_text(expression) -%}
+    {{ expression }}
+{%- endmacro %}
+
+{% macro spark__as_text(expression) -%}
+    cast({{ expression }} as string)
+{%- endmacro %}
+
+{% macro ordered_avg_where(value, order_by, condition) -%}
+    {#- Aggregate: ordered_avg of the group's rows where `condition` holds (DuckDB's
+        `filter (where ...)`; Spark averages `value` where the condition holds, NULL
+        elsewhere, and the NULLs are left out as ordered_avg does). -#}
+    {{ adapter.dispatch('ordered_avg_where')(value, order_by, condition) }}
+{%- endmacro %}
+
+{% macro duckdb__ordered_avg_where(value, order_by, condition) -%}
+    avg({{ value }} order by {{ order_by }})
+        filter (where {{ condition }})
+{%- endmacro %}
+
+{% macro spark__ordered_avg_where(value, order_by, condition) -%}
+    {{ spark__ordered_avg('case when ' ~ condition ~ ' then ' ~ value ~ ' end', order_by) }}
+{%- endmacro %}
+
+{% macro as_integer(expression) -%}
+    {#- `expression` cast to INTEGER (DuckDB's `::integer`). -#}
+    {{ adapter.dispatch('as_integer')(expression) }}
+{%- endmacro %}
+
+{% macro duckdb__as_integer(expression) -%}
+    {{ expression }}::integer
+{%- endmacro %}
+
+{% macro spark__as_integer(expression) -%}
+    cast({{ expression }} as int)
+{%- endmacro %}
+
+{% macro integer_divide(dividend, divisor) -%}
+    {#- Whole-number division, rounded down (DuckDB `//`, Spark `div`; both operands are
+        never negative where it is used). -#}
+    {{ adapter.dispatch('integer_divide')(dividend, divisor) }}
+{%- endmacro %}
+
+{% macro duckdb__integer_divide(dividend, divisor) -%}
+    {{ dividend }} // {{ divisor }}
+{%- endmacro %}
+
+{% macro spark__integer_divide(dividend, divisor) -%}
+    {{ dividend }} div {{ divisor }}
+{%- endmacro %}
+
+{% macro count_distinct_over(expression, partition_by) -%}
+    {#- Window: how many distinct non-NULL `expression`s the row's partition has (Spark has no
+        DISTINCT in a window function: the size of the set). -#}
+    {{ adapter.dispatch('count_distinct_over')(expression, partition_by) }}
+{%- endmacro %}
+
+{% macro duckdb__count_distinct_over(expression, partition_by) -%}
+    count(distinct {{ expression }}) over (partition by {{ partition_by }})
+{%- endmacro %}
+
+{% macro spark__count_distinct_over(expression, partition_by) -%}
+    cast(size(collect_set({{ expression }}) over (partition by {{ partition_by }})) as bigint)
+{%- endmacro %}

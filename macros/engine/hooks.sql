@@ -74,9 +74,12 @@
     {%- if execute -%}
         {%- do run_query('create schema if not exists bookkeeping') -%}
     {%- endif -%}
+    {#- Partitioned by model: a model's post-hook (spark__record_run_versions) overwrites
+        its own partition. -#}
     create table if not exists {{ run_versions_relation() }} (
-        model_name string,
         run_id string,
-        run_version string
+        run_version string,
+        model_name string
     ) using parquet
+    partitioned by (model_name)
 {%- endmacro %}

@@ -215,3 +215,16 @@
 {% macro spark__list_join(values, separator) -%}
     array_join({{ values }}, {{ separator }})
 {%- endmacro %}
+
+{% macro empty_list() -%}
+    {#- A list with no elements (its element type taken from where it is used). -#}
+    {{ adapter.dispatch('empty_list')() }}
+{%- endmacro %}
+
+{% macro duckdb__empty_list() -%}
+    []
+{%- endmacro %}
+
+{% macro spark__empty_list() -%}
+    array()
+{%- endmacro %}

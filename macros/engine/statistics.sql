@@ -52,3 +52,46 @@
         ))
     end
 {%- endmacro %}
+
+{% macro quantile_cont_aggregate(value, fraction) -%}
+    {#- Aggregate: the `fraction` quantile of the group's `value`s, interpolated between the
+        two nearest (DuckDB `quantile_cont`, Spark's exact `percentile`; the interpolation
+        may differ in the last bit: DuckDB lo + d * (hi - lo), Spark (1 - d) * lo + d * hi). -#}
+    {{ adapter.dispatch('quantile_cont_aggregate')(value, fraction) }}
+{%- endmacro %}
+
+{% macro duckdb__quantile_cont_aggregate(value, fraction) -%}
+    quantile_cont({{ value }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro spark__quantile_cont_aggregate(value, fraction) -%}
+    percentile({{ value }}, {{ fraction }})
+{%- endmacro %}
+
+{% macro ordered_stddev_pop(value, order_by) -%}
+    {#- Aggregate: the population standard deviation of the group's non-NULL `value`s taken in
+        `order_by` order (a float's last bits depend on the order). Spark runs DuckDB's own
+        streaming (Welford) update over the sorted values, so both give the same bits. -#}
+    {{ adapter.dispatch('ordered_stddev_pop')(value, order_by) }}
+{%- endmacro %}
+
+{% macro duckdb__ordered_stddev_pop(value, order_by) -%}
+    stddev_pop({{ value }} order by {{ order_by }})
+{%- endmacro %}
+
+{% macro spark__ordered_stddev_pop(value, order_by) -%}
+    aggregate(
+        {{ spark__list_where(
+            spark__ordered_list(value, 'struct(' ~ order_by ~ ')'),
+            'ordered_value', 'ordered_value is not null'
+        ) }},
+        named_struct('n', cast(0 as double), 'mean', cast(0 as double), 'm2', cast(0 as double)),
+        (state, x) -> named_struct(
+            'n', state.n + 1,
+            'mean', state.mean + (x - state.mean) / (state.n + 1),
+            'm2', state.m2
+            + (x - (state.mean + (x - state.mean) / (state.n + 1))) * (x - state.mean)
+        ),
+        state -> case when state.n > 0 then sqrt(state.m2 / state.n) end
+    )
+{%- endmacro %}

@@ -87,3 +87,26 @@
         {%- endfor %}
     )
 {%- endmacro %}
+
+{% macro unpivot_columns(select_sql, columns, name_column, value_column) -%}
+    {#- The rows of `select_sql` (a query), one per row and column of `columns`: the
+        column's name in `name_column`, its value in `value_column` (rows whose value is NULL
+        left out), the other columns as they are. -#}
+    {{ adapter.dispatch('unpivot_columns')(select_sql, columns, name_column, value_column) }}
+{%- endmacro %}
+
+{% macro duckdb__unpivot_columns(select_sql, columns, name_column, value_column) -%}
+    unpivot (
+        {{ select_sql }}
+    )
+    on {{ columns | join(', ') }}
+    into name {{ name_column }} value {{ value_column }}
+{%- endmacro %}
+
+{% macro spark__unpivot_columns(select_sql, columns, name_column, value_column) -%}
+    select *
+    from (
+        {{ select_sql }}
+    )
+    unpivot ({{ value_column }} for {{ name_column }} in ({{ columns | join(', ') }}))
+{%- endmacro %}

@@ -47,15 +47,15 @@ issues_found as (
 
 final as (
     select
-        {{ text_literal(invocation_id) }} as build_id,
-        {{ text_literal(runs_path()) }} as runs_path,
-        {{ text_literal(var('analysis_mode')) }} as analysis_mode,
-        {{ text_literal(analysis_settings_json()) }} as settings_json,
+        {{ string_literal(invocation_id) }} as build_id,
+        {{ string_literal(runs_path()) }} as runs_path,
+        {{ string_literal(var('analysis_mode')) }} as analysis_mode,
+        {{ string_literal(analysis_settings_json()) }} as settings_json,
         {{ utc_timestamp_literal(run_started_at) }} as build_started_at,
         {{ null_timestamp() }} as build_finished_at,
         'unfinished' as build_status,
-        {{ text_literal(var('project_version')) }} as project_version,
-        {{ text_literal(dbt_version) }} as dbt_version,
+        {{ string_literal(var('project_version')) }} as project_version,
+        {{ string_literal(dbt_version) }} as dbt_version,
         {{ duckdb_version() }} as duckdb_version,
         runs_found.n_runs_found,
         runs_loaded.n_runs_loaded,

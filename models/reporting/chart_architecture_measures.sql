@@ -17,8 +17,8 @@ run_jumps as (
         metric,
         count(*) filter (where not is_numerical_noise) as n_real_jumps,
         count(*) filter (where is_numerical_noise) as n_noise_jumps,
-        avg(magnitude order by layer, measurement_index) as mean_jump_magnitude,
-        avg(speed order by layer, measurement_index) as mean_jump_speed
+        {{ ordered_avg('magnitude', 'layer, measurement_index') }} as mean_jump_magnitude,
+        {{ ordered_avg('speed', 'layer, measurement_index') }} as mean_jump_speed
     from jumps
     group by run_id, metric
 ),
@@ -28,33 +28,33 @@ run_measures as (
         critical_periods.run_id,
         critical_periods.arch_family,
         critical_periods.metric,
-        coalesce(run_jumps.n_real_jumps, 0)::double as n_real_jumps__observed,
-        null::double as n_real_jumps__chance,
-        coalesce(run_jumps.n_noise_jumps, 0)::double as n_noise_jumps__observed,
-        null::double as n_noise_jumps__chance,
+        {{ as_double('coalesce(run_jumps.n_real_jumps, 0)') }} as n_real_jumps__observed,
+        {{ as_double('null') }} as n_real_jumps__chance,
+        {{ as_double('coalesce(run_jumps.n_noise_jumps, 0)') }} as n_noise_jumps__observed,
+        {{ as_double('null') }} as n_noise_jumps__chance,
         run_jumps.mean_jump_magnitude as mean_jump_magnitude__observed,
-        null::double as mean_jump_magnitude__chance,
+        {{ as_double('null') }} as mean_jump_magnitude__chance,
         run_jumps.mean_jump_speed as mean_jump_speed__observed,
-        null::double as mean_jump_speed__chance,
+        {{ as_double('null') }} as mean_jump_speed__chance,
         critical_periods.critical_share as critical_share__observed,
-        null::double as critical_share__chance,
+        {{ as_double('null') }} as critical_share__chance,
         critical_periods.transition_share as transition_share__observed,
-        null::double as transition_share__chance,
+        {{ as_double('null') }} as transition_share__chance,
         critical_periods.mean_coordination as mean_coordination__observed,
         critical_periods.critical_share as mean_coordination__chance,
         critical_periods.max_coordination as max_coordination__observed,
         critical_periods.max_coordination_null_mean as max_coordination__chance,
-        critical_periods.num_coordinated_periods::double as num_coordinated_periods__observed,
+        {{ as_double('critical_periods.num_coordinated_periods') }} as num_coordinated_periods__observed,
         critical_periods.coordinated_periods_null_mean as num_coordinated_periods__chance,
         critical_periods.loss_correlation as loss_correlation__observed,
         critical_periods.loss_drop_base_rate as loss_correlation__chance,
-        critical_periods.is_strong::integer::double as is_strong__observed,
-        (
-            critical_periods.max_coordination_null_mean
-            > {{ var('strong_coordination_threshold') }}
-            and critical_periods.loss_drop_base_rate
-            > {{ var('strong_loss_correlation_threshold') }}
-        )::integer::double as is_strong__chance
+        {{ as_double(as_integer('critical_periods.is_strong')) }} as is_strong__observed,
+        {{ as_double(as_integer(
+            '(critical_periods.max_coordination_null_mean > '
+            ~ var('strong_coordination_threshold')
+            ~ ' and critical_periods.loss_drop_base_rate > '
+            ~ var('strong_loss_correlation_threshold') ~ ')'
+        )) }} as is_strong__chance
     from critical_periods
     left join run_jumps
         on
@@ -90,10 +90,10 @@ final as (
         measure,
         count(*) as n_runs,
         count(observed_value) as n_runs_with_value,
-        avg(observed_value order by run_id) as mean_value,
+        {{ ordered_avg('observed_value', 'run_id') }} as mean_value,
         min(observed_value) as min_value,
         max(observed_value) as max_value,
-        avg(chance_value order by run_id) as chance_value
+        {{ ordered_avg('chance_value', 'run_id') }} as chance_value
     from long_measures
     group by all
     order by all

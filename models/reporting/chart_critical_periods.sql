@@ -38,11 +38,11 @@ final as (
         critical_periods.loss_drop_base_rate,
         critical_periods.loss_coupling_p_value,
         critical_periods.is_strong,
-        1 - {{ var('critical_percentile') }} as critical_share_ceiling,
-        {{ var('coordinated_threshold') }} as coordinated_threshold,
-        {{ var('strong_coordination_threshold') }} as strong_coordination_threshold,
-        {{ var('strong_loss_correlation_threshold') }} as strong_loss_correlation_threshold,
-        (hash(critical_periods.run_id) % 1000) / 1000.0 - 0.5 as jitter
+        1 - {{ double_literal(var('critical_percentile')) }} as critical_share_ceiling,
+        {{ double_literal(var('coordinated_threshold')) }} as coordinated_threshold,
+        {{ double_literal(var('strong_coordination_threshold')) }} as strong_coordination_threshold,
+        {{ double_literal(var('strong_loss_correlation_threshold')) }} as strong_loss_correlation_threshold,
+        {{ hash_jitter('critical_periods.run_id') }} as jitter
     from critical_periods
     inner join runs on critical_periods.run_id = runs.run_id
     order by critical_periods.metric, critical_periods.arch_family, critical_periods.run_id

@@ -19,7 +19,7 @@ final as (
         false_positives_per_1000,
         is_passed,
         verdict,
-        {{ var('validity_min_recall') }} as min_recall,
+        {{ double_literal(var('validity_min_recall')) }} as min_recall,
         {{ var('validity_max_false_positives_per_1000') }} as max_false_positives_per_1000
     from detector_validity
     order by detector, fixture

@@ -26,15 +26,15 @@ run_figures as (
         metric,
         count(*) as n_runs,
         count(*) filter (where is_strong) as n_strong_runs,
-        avg(mean_coordination order by run_id) as mean_coordination,
-        avg(max_coordination order by run_id) as mean_max_coordination,
-        avg(max_coordination_null_mean order by run_id) as mean_max_coordination_null,
-        avg(max_coordination_timing_excess order by run_id)
+        {{ ordered_avg('mean_coordination', 'run_id') }} as mean_coordination,
+        {{ ordered_avg('max_coordination', 'run_id') }} as mean_max_coordination,
+        {{ ordered_avg('max_coordination_null_mean', 'run_id') }} as mean_max_coordination_null,
+        {{ ordered_avg('max_coordination_timing_excess', 'run_id') }}
             as mean_max_coordination_timing_excess,
-        avg(loss_correlation order by run_id) as mean_loss_correlation,
-        avg(loss_drop_base_rate order by run_id) as mean_loss_drop_base_rate,
-        avg(loss_coupled_share order by run_id) as mean_loss_coupled_share,
-        avg(loss_coupling_local_chance order by run_id) as mean_loss_coupling_local_chance,
+        {{ ordered_avg('loss_correlation', 'run_id') }} as mean_loss_correlation,
+        {{ ordered_avg('loss_drop_base_rate', 'run_id') }} as mean_loss_drop_base_rate,
+        {{ ordered_avg('loss_coupled_share', 'run_id') }} as mean_loss_coupled_share,
+        {{ ordered_avg('loss_coupling_local_chance', 'run_id') }} as mean_loss_coupling_local_chance,
         count(*) filter (
             where max_coordination_timing_q_value < {{ var('chart_significance') }}
         ) as n_coordination_beyond_chance,
@@ -63,7 +63,7 @@ final as (
         run_figures.mean_loss_coupling_local_chance,
         run_figures.n_coordination_beyond_chance,
         run_figures.n_coupling_beyond_chance,
-        {{ var('chart_significance') }} as significance
+        {{ double_literal(var('chart_significance')) }} as significance
     from run_figures
     left join jump_figures on run_figures.metric = jump_figures.metric
     order by run_figures.metric

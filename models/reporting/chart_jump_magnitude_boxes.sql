@@ -12,9 +12,9 @@ final as (
         phase_category,
         count(*) as n_jumps,
         min(magnitude) as min_magnitude,
-        quantile_cont(magnitude, 0.25) as q1_magnitude,
+        {{ quantile_cont_aggregate('magnitude', 0.25) }} as q1_magnitude,
         median(magnitude) as median_magnitude,
-        quantile_cont(magnitude, 0.75) as q3_magnitude,
+        {{ quantile_cont_aggregate('magnitude', 0.75) }} as q3_magnitude,
         max(magnitude) as max_magnitude
     from jumps
     group by all

@@ -11,9 +11,9 @@ binned as (
         arch_family,
         case when is_numerical_noise then 'numerical noise' else 'real' end as jump_kind,
         round(least(
-            floor(phase / {{ var('chart_phase_bin_width') }}),
-            round(1 / {{ var('chart_phase_bin_width') }}) - 1
-        ) * {{ var('chart_phase_bin_width') }}, 6) as phase_start
+            floor(phase / {{ double_literal(var('chart_phase_bin_width')) }}),
+            round(1 / {{ double_literal(var('chart_phase_bin_width')) }}) - 1
+        ) * {{ double_literal(var('chart_phase_bin_width')) }}, 6) as phase_start
     from jumps
 ),
 
@@ -23,7 +23,7 @@ final as (
         arch_family,
         jump_kind,
         phase_start,
-        phase_start + {{ var('chart_phase_bin_width') }} as phase_end,
+        phase_start + {{ double_literal(var('chart_phase_bin_width')) }} as phase_end,
         count(*) as n_jumps
     from binned
     group by all

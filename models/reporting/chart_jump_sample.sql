@@ -54,9 +54,9 @@ ranked as (
 ),
 
 final as (
-    select * exclude (sample_rank, n_metrics)
+    select {{ star_except(['sample_rank', 'n_metrics']) }}
     from ranked
-    where sample_rank <= {{ var('chart_max_rows') }} // n_metrics
+    where sample_rank <= {{ integer_divide(var('chart_max_rows'), 'n_metrics') }}
     order by metric, run_id, layer_position, measurement_index
 )
 

@@ -13,10 +13,10 @@ metric_stats as (
     -- ordered aggregates: the same runs give the same bits
     select
         metric,
-        avg(magnitude order by run_id, layer, measurement_index) as magnitude_mean,
-        stddev_pop(magnitude order by run_id, layer, measurement_index) as magnitude_std,
-        avg(speed order by run_id, layer, measurement_index) as speed_mean,
-        stddev_pop(speed order by run_id, layer, measurement_index) as speed_std
+        {{ ordered_avg('magnitude', 'run_id, layer, measurement_index') }} as magnitude_mean,
+        {{ ordered_stddev_pop('magnitude', 'run_id, layer, measurement_index') }} as magnitude_std,
+        {{ ordered_avg('speed', 'run_id, layer, measurement_index') }} as speed_mean,
+        {{ ordered_stddev_pop('speed', 'run_id, layer, measurement_index') }} as speed_std
     from jumps
     group by metric
 ),
@@ -41,9 +41,9 @@ centres as (
         metric,
         jump_type,
         count(*) as n_jumps,
-        avg(phase order by run_id, layer, measurement_index) as mean_phase,
-        avg(magnitude_z order by run_id, layer, measurement_index) as mean_magnitude_z,
-        avg(speed_z order by run_id, layer, measurement_index) as mean_speed_z
+        {{ ordered_avg('phase', 'run_id, layer, measurement_index') }} as mean_phase,
+        {{ ordered_avg('magnitude_z', 'run_id, layer, measurement_index') }} as mean_magnitude_z,
+        {{ ordered_avg('speed_z', 'run_id, layer, measurement_index') }} as mean_speed_z
     from standardized
     group by metric, jump_type
 ),
@@ -57,8 +57,8 @@ worded as (
         mean_magnitude_z,
         mean_speed_z,
         case
-            when mean_phase < 1.0 / 3 then 'early'
-            when mean_phase < 2.0 / 3 then 'mid'
+            when mean_phase < {{ double_literal('1.0') }} / 3 then 'early'
+            when mean_phase < {{ double_literal('2.0') }} / 3 then 'mid'
             else 'late'
         end
         || ', '
@@ -86,7 +86,7 @@ final as (
             when count(*) over (partition by metric, base_name) > 1
                 then
                     base_name || ' ('
-                    || row_number() over (partition by metric, base_name order by jump_type)
+                    || {{ as_text('row_number() over (partition by metric, base_name order by jump_type)') }}
                     || ')'
             else base_name
         end as jump_type_name,

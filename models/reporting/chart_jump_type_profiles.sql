@@ -12,8 +12,8 @@ jump_type_names as (
 ),
 
 long_features as (
-    unpivot (
-        select
+    {{ unpivot_columns(
+        'select
             metric,
             jump_type,
             phase,
@@ -22,10 +22,11 @@ long_features as (
             run_id,
             layer,
             measurement_index
-        from jumps
-    )
-    on phase, magnitude, speed
-    into name feature value feature_value
+        from jumps',
+        ['phase', 'magnitude', 'speed'],
+        'feature',
+        'feature_value',
+    ) }}
 ),
 
 feature_stats as (
@@ -33,8 +34,8 @@ feature_stats as (
     select
         metric,
         feature,
-        avg(feature_value order by run_id, layer, measurement_index) as feature_mean,
-        stddev_pop(feature_value order by run_id, layer, measurement_index) as feature_std
+        {{ ordered_avg('feature_value', 'run_id, layer, measurement_index') }} as feature_mean,
+        {{ ordered_stddev_pop('feature_value', 'run_id, layer, measurement_index') }} as feature_std
     from long_features
     group by metric, feature
 ),
@@ -64,15 +65,15 @@ final as (
         any_value(jump_type_names.jump_type_name) as jump_type_name,
         standardized.feature,
         count(*) as n_jumps,
-        avg(
-            standardized.feature_value order by
-                standardized.run_id, standardized.layer, standardized.measurement_index
-        )
+        {{ ordered_avg(
+            'standardized.feature_value',
+            'standardized.run_id, standardized.layer, standardized.measurement_index',
+        ) }}
             as mean_value,
-        avg(
-            standardized.standardized_value order by
-                standardized.run_id, standardized.layer, standardized.measurement_index
-        )
+        {{ ordered_avg(
+            'standardized.standardized_value',
+            'standardized.run_id, standardized.layer, standardized.measurement_index',
+        ) }}
             as mean_standardized_value
     from standardized
     inner join jump_type_names

@@ -15,9 +15,9 @@ binned as (
         convergence_order.metric,
         runs.arch_family,
         round(least(
-            floor(convergence_order.spearman_rho / {{ var('chart_rho_bin_width') }}),
-            round(1 / {{ var('chart_rho_bin_width') }}) - 1
-        ) * {{ var('chart_rho_bin_width') }}, 6) as rho_start
+            floor(convergence_order.spearman_rho / {{ double_literal(var('chart_rho_bin_width')) }}),
+            round(1 / {{ double_literal(var('chart_rho_bin_width')) }}) - 1
+        ) * {{ double_literal(var('chart_rho_bin_width')) }}, 6) as rho_start
     from convergence_order
     inner join runs on convergence_order.run_id = runs.run_id
     where convergence_order.spearman_rho is not null and not isnan(convergence_order.spearman_rho)
@@ -28,7 +28,7 @@ final as (
         metric,
         arch_family,
         rho_start,
-        rho_start + {{ var('chart_rho_bin_width') }} as rho_end,
+        rho_start + {{ double_literal(var('chart_rho_bin_width')) }} as rho_end,
         count(*) as n_runs
     from binned
     group by all

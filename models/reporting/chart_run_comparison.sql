@@ -1,12 +1,11 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ record_run_versions(
+    config(**per_run_incremental(
+        'run_id',
+        "{{ record_run_versions(
             'int_layer_dynamics', cross_run_values=[chart_comparison_bins_query()]
         ) }}",
-    )
+        on_schema_change=none,
+    ))
 }}
 -- One row per analysed run, metric and step bin: the metric's mean over the run's layers
 -- and the run's coordination, for overlaying a few runs on one step axis. Every run gets
@@ -47,7 +46,8 @@ bin_widths as (
     select
         runs.run_id,
         runs.arch_family,
-        greatest(1, ceil(runs.n_measurements / bins_per_run.n_bins))::integer as bin_width
+        {{ as_integer('greatest(1, ceil(runs.n_measurements / bins_per_run.n_bins))') }}
+            as bin_width
     from runs
     cross join bins_per_run
 ),
@@ -58,7 +58,7 @@ layer_means as (
         metric_values.metric,
         metric_values.measurement_index,
         min(metric_values.step) as step,
-        avg(metric_values.value order by metric_values.layer_position) as layer_mean_value
+        {{ ordered_avg('metric_values.value', 'metric_values.layer_position') }} as layer_mean_value
     from metric_values
     where metric_values.is_analyzed
     group by all
@@ -70,7 +70,7 @@ binned as (
         bin_widths.arch_family,
         layer_means.metric,
         layer_means.measurement_index,
-        layer_means.measurement_index // bin_widths.bin_width as bin,
+        {{ integer_divide('layer_means.measurement_index', 'bin_widths.bin_width') }} as bin,
         layer_means.step,
         layer_means.layer_mean_value,
         step_coordination.coordination
@@ -90,8 +90,8 @@ final as (
         metric,
         bin,
         min(step) as step,
-        avg(layer_mean_value order by measurement_index) as layer_mean_value,
-        avg(coordination order by measurement_index) as mean_coordination,
+        {{ ordered_avg('layer_mean_value', 'measurement_index') }} as layer_mean_value,
+        {{ ordered_avg('coordination', 'measurement_index') }} as mean_coordination,
         count(*) as n_measurements
     from binned
     group by run_id, arch_family, metric, bin

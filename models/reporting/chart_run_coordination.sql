@@ -1,10 +1,9 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ record_run_versions('int_layer_dynamics') }}",
-    )
+    config(**per_run_incremental(
+        'run_id',
+        "{{ record_run_versions('int_layer_dynamics') }}",
+        on_schema_change=none,
+    ))
 }}
 -- One row per run, metric and step bin: the coordination timeline, binned when a run has
 -- more than chart_max_rows measurements over all its metrics. A bin keeps the largest
@@ -27,10 +26,10 @@ step_coordination as (
 bin_widths as (
     select
         run_id,
-        greatest(1, ceil(
-            (max(measurement_index) + 1)
-            / greatest(1, floor({{ var('chart_max_rows') }} / count(distinct metric)))
-        ))::integer
+        {{ as_integer(
+            'greatest(1, ceil((max(measurement_index) + 1) / greatest(1, floor('
+            ~ var('chart_max_rows') ~ ' / count(distinct metric)))))'
+        ) }}
             as bin_width
     from step_coordination
     group by run_id
@@ -40,10 +39,10 @@ binned as (
     select
         step_coordination.run_id,
         step_coordination.metric,
-        step_coordination.measurement_index // bin_widths.bin_width as bin,
+        {{ integer_divide('step_coordination.measurement_index', 'bin_widths.bin_width') }} as bin,
         min(step_coordination.step) as step,
         max(step_coordination.coordination) as coordination,
-        avg(step_coordination.coordination order by step_coordination.measurement_index)
+        {{ ordered_avg('step_coordination.coordination', 'step_coordination.measurement_index') }}
             as mean_coordination,
         max(step_coordination.n_critical_layers) as n_critical_layers,
         bool_or(step_coordination.is_coordinated) as is_coordinated,
@@ -54,7 +53,7 @@ binned as (
 ),
 
 final as (
-    select * exclude (bin)
+    select {{ star_except(['bin']) }}
     from binned
     order by run_id, metric, step
 )

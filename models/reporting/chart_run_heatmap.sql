@@ -1,10 +1,9 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ record_run_versions('int_runs_validated', with_settings=false, version_columns=['run_version', 'is_analyzed']) }}",
-    )
+    config(**per_run_incremental(
+        'run_id',
+        "{{ record_run_versions('int_runs_validated', with_settings=false, version_columns=['run_version', 'is_analyzed']) }}",
+        on_schema_change=none,
+    ))
 }}
 -- One row per run, metric, layer and step bin: the layer's metric value over a bin of
 -- consecutive measurements. Each run gets floor(chart_max_rows / (layers x metrics)) bins,
@@ -46,9 +45,10 @@ run_shapes as (
 bin_widths as (
     select
         run_shapes.run_id,
-        greatest(1, ceil(run_shapes.n_indices / greatest(1, floor(
-            {{ var('chart_max_rows') }} / (run_shapes.n_layers * run_shapes.n_metrics)
-        ))))::integer as bin_width,
+        {{ as_integer(
+            'greatest(1, ceil(run_shapes.n_indices / greatest(1, floor('
+            ~ var('chart_max_rows') ~ ' / (run_shapes.n_layers * run_shapes.n_metrics)))))'
+        ) }} as bin_width,
         coalesce(runs.measurement_interval, 1) as step_interval
     from run_shapes
     inner join runs on run_shapes.run_id = runs.run_id
@@ -60,12 +60,12 @@ cells as (
         metric_values.metric,
         metric_values.layer,
         metric_values.layer_position,
-        metric_values.measurement_index // bin_widths.bin_width as bin,
+        {{ integer_divide('metric_values.measurement_index', 'bin_widths.bin_width') }} as bin,
         bin_widths.bin_width,
         min(metric_values.step) as step_start,
         max(metric_values.step) + any_value(bin_widths.step_interval) as last_step_end,
         count(metric_values.value) as n_values,
-        avg(metric_values.value order by metric_values.measurement_index) as mean_value,
+        {{ ordered_avg('metric_values.value', 'metric_values.measurement_index') }} as mean_value,
         min(metric_values.value) as min_value,
         max(metric_values.value) as max_value
     from metric_values

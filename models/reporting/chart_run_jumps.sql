@@ -1,10 +1,9 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ record_run_versions('int_layer_dynamics', ['int_jump_types']) }}",
-    )
+    config(**per_run_incremental(
+        'run_id',
+        "{{ record_run_versions('int_layer_dynamics', ['int_jump_types']) }}",
+        on_schema_change=none,
+    ))
 }}
 -- One row per jump a run page marks (run, metric, layer, measurement): every jump not
 -- flagged as numerical noise, at most chart_max_rows per run over all metrics (the
@@ -39,15 +38,15 @@ ranked as (
             partition by run_id, metric
             order by magnitude desc, layer_position asc, measurement_index asc
         ) as magnitude_rank,
-        count(distinct metric) over (partition by run_id) as n_metrics
+        {{ count_distinct_over('metric', 'run_id') }} as n_metrics
     from jumps
     where not is_numerical_noise
 ),
 
 final as (
-    select * exclude (magnitude_rank, n_metrics)
+    select {{ star_except(['magnitude_rank', 'n_metrics']) }}
     from ranked
-    where magnitude_rank <= {{ var('chart_max_rows') }} // n_metrics
+    where magnitude_rank <= {{ integer_divide(var('chart_max_rows'), 'n_metrics') }}
     order by run_id, metric, layer_position, measurement_index
 )
 

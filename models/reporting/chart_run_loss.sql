@@ -1,10 +1,9 @@
 {{
-    config(
-        materialized='incremental',
-        unique_key='run_id',
-        incremental_strategy='delete+insert',
-        post_hook="{{ record_run_versions('int_runs_validated', with_settings=false, version_columns=['run_version', 'is_analyzed']) }}",
-    )
+    config(**per_run_incremental(
+        'run_id',
+        "{{ record_run_versions('int_runs_validated', with_settings=false, version_columns=['run_version', 'is_analyzed']) }}",
+        on_schema_change=none,
+    ))
 }}
 -- One row per run and step bin: the training loss (the mean per bin when a run has more
 -- than chart_max_rows measurements).
@@ -28,7 +27,9 @@ losses as (
 bin_widths as (
     select
         run_id,
-        greatest(1, ceil((max(measurement_index) + 1) / {{ var('chart_max_rows') }}))::integer
+        {{ as_integer(
+            'greatest(1, ceil((max(measurement_index) + 1) / ' ~ var('chart_max_rows') ~ '))'
+        ) }}
             as bin_width
     from losses
     group by run_id
@@ -37,9 +38,9 @@ bin_widths as (
 binned as (
     select
         losses.run_id,
-        losses.measurement_index // bin_widths.bin_width as bin,
+        {{ integer_divide('losses.measurement_index', 'bin_widths.bin_width') }} as bin,
         min(losses.step) as step,
-        avg(losses.loss order by losses.measurement_index) as loss,
+        {{ ordered_avg('losses.loss', 'losses.measurement_index') }} as loss,
         count(*) as n_measurements
     from losses
     inner join bin_widths on losses.run_id = bin_widths.run_id
@@ -48,7 +49,7 @@ binned as (
 ),
 
 final as (
-    select * exclude (bin)
+    select {{ star_except(['bin']) }}
     from binned
     order by run_id, step
 )

@@ -16,13 +16,10 @@ layers as (
         runs.arch_family,
         layer_stabilization.stabilization_status,
         layer_stabilization.stabilization_step,
-        least(
-            floor(
-                layer_stabilization.layer_position / greatest(runs.n_layers - 1, 1)
-                * {{ var('chart_depth_bins') }}
-            ),
-            {{ var('chart_depth_bins') }} - 1
-        )::integer as depth_bin,
+        {{ as_integer(
+            'least(floor(layer_stabilization.layer_position / greatest(runs.n_layers - 1, 1) * '
+            ~ var('chart_depth_bins') ~ '), ' ~ var('chart_depth_bins') ~ ' - 1)'
+        ) }} as depth_bin,
         layer_stabilization.run_id,
         layer_stabilization.layer
     from layer_stabilization
@@ -35,14 +32,15 @@ final as (
         arch_family,
         depth_bin,
         depth_bin / {{ var('chart_depth_bins') }} as depth_start,
-        (depth_bin + 0.5) / {{ var('chart_depth_bins') }} as depth_mid,
+        (depth_bin + {{ double_literal('0.5') }}) / {{ var('chart_depth_bins') }} as depth_mid,
         (depth_bin + 1) / {{ var('chart_depth_bins') }} as depth_end,
         count(*) as n_layers,
         count(*) filter (where stabilization_status = 'stabilized') as n_stabilized,
         count(*) filter (where stabilization_status = 'never') as n_never,
         count(*) filter (where stabilization_status = 'undetermined') as n_undetermined,
-        avg(stabilization_step order by run_id, layer)
-        filter (where stabilization_status = 'stabilized') as mean_stabilization_step,
+        {{ ordered_avg_where(
+            'stabilization_step', 'run_id, layer', "stabilization_status = 'stabilized'"
+        ) }} as mean_stabilization_step,
         median(stabilization_step)
         filter (where stabilization_status = 'stabilized') as median_stabilization_step
     from layers

@@ -22,10 +22,14 @@ layer_points as (
     select
         run_id,
         metric,
-        list(
-            struct_pack(layer := layer, index := stabilization_index, step := stabilization_step)
-            order by layer_position
-        ) as layers
+        {{ ordered_list(
+            struct_of([
+                ['layer', 'layer'],
+                ['index', 'stabilization_index'],
+                ['step', 'stabilization_step'],
+            ]),
+            'layer_position',
+        ) }} as layers
     from layer_stabilization
     group by run_id, metric
 ),

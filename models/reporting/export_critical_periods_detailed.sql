@@ -27,10 +27,14 @@ final as (
         critical_periods.loss_correlation,
         critical_periods.metric,
         -- Every other column of the mart (bare names are the mart's columns).
-        critical_periods.* exclude (
-            run_id, metric, total_critical_steps, total_transitions,  -- noqa: RF02
-            num_coordinated_periods, max_coordination, mean_coordination, loss_correlation  -- noqa: RF02
-        ),
+        {{ star_except(
+            [
+                'run_id', 'metric', 'total_critical_steps', 'total_transitions',
+                'num_coordinated_periods', 'max_coordination', 'mean_coordination',
+                'loss_correlation',
+            ],
+            'critical_periods',
+        ) }},
         build_info.build_id
     from critical_periods
     inner join runs on critical_periods.run_id = runs.run_id

@@ -13,10 +13,10 @@ per_metric as (
     select
         metric,
         count(*) as num_experiments,
-        avg(total_critical_steps order by run_id) as mean_critical_periods,
-        avg(total_transitions order by run_id) as mean_transitions,
-        avg(mean_coordination order by run_id) as mean_coordination,
-        avg(loss_correlation order by run_id) as mean_loss_correlation,
+        {{ ordered_avg('total_critical_steps', 'run_id') }} as mean_critical_periods,
+        {{ ordered_avg('total_transitions', 'run_id') }} as mean_transitions,
+        {{ ordered_avg('mean_coordination', 'run_id') }} as mean_coordination,
+        {{ ordered_avg('loss_correlation', 'run_id') }} as mean_loss_correlation,
         count(*) filter (where is_strong) as experiments_with_strong_periods
     from critical_periods
     group by metric

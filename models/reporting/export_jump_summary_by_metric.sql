@@ -46,10 +46,10 @@ jump_type_counts as (
 cluster_sizes as (
     select
         metric,
-        list(
-            struct_pack(jump_type := jump_type, n_jumps := n_jumps)
-            order by n_jumps desc, jump_type asc
-        ) as cluster_sizes
+        {{ ordered_list_by(
+            struct_of([['jump_type', 'jump_type'], ['n_jumps', 'n_jumps']]),
+            [['n_jumps', 'desc'], ['jump_type', 'asc']],
+        ) }} as cluster_sizes
     from jump_type_counts
     group by metric
 ),
@@ -64,7 +64,7 @@ final as (
         coalesce(jump_totals.early_jumps, 0) as early_jumps,
         coalesce(jump_totals.mid_jumps, 0) as mid_jumps,
         coalesce(jump_totals.late_jumps, 0) as late_jumps,
-        coalesce(cluster_sizes.cluster_sizes, []) as cluster_sizes,
+        coalesce(cluster_sizes.cluster_sizes, {{ empty_list() }}) as cluster_sizes,
         build_info.build_id
     from metrics
     left join jump_totals on metrics.metric = jump_totals.metric

@@ -50,13 +50,13 @@ per_run as (
         layers.run_id as experiment,
         any_value(runs.arch_name) as arch_name,
         any_value(runs.dataset) as dataset,
-        sum(layers.n_jumps)::bigint as total_jumps,
+        {{ as_bigint("sum(layers.n_jumps)") }} as total_jumps,
         count(*) as num_layers,
         sum(layers.n_jumps) / count(*) as jumps_per_layer,
-        list(
-            struct_pack(layer := layers.layer, n_jumps := layers.n_jumps)
-            order by layers.layer_position
-        ) as layer_jumps
+        {{ ordered_list(
+            struct_of([['layer', 'layers.layer'], ['n_jumps', 'layers.n_jumps']]),
+            'layers.layer_position',
+        ) }} as layer_jumps
     from layers
     inner join runs on layers.run_id = runs.run_id
     group by layers.metric, layers.run_id

@@ -29,10 +29,13 @@ final as (
         jumps.jump_type as cluster,  -- noqa: RF04
         jumps.metric,
         -- Every other column of the mart (bare names are the mart's columns).
-        jumps.* exclude (
-            run_id, metric, layer, step, magnitude, speed, direction, phase, phase_category,  -- noqa: RF02
-            jump_type  -- noqa: RF02
-        ),
+        {{ star_except(
+            [
+                'run_id', 'metric', 'layer', 'step', 'magnitude', 'speed', 'direction', 'phase',
+                'phase_category', 'jump_type',
+            ],
+            'jumps',
+        ) }},
         build_info.build_id
     from jumps
     inner join runs on jumps.run_id = runs.run_id

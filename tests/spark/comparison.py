@@ -18,6 +18,10 @@ NUMBER_TEXT_COLUMNS = {"step_text", "loss_text", "raw_text"}
 # mean of the series); the flag they feed (is_stable_window) is compared exactly.
 ROLLING_VARIANCE_COLUMNS = {"window_variance"}
 ROLLING_VARIANCE_TOLERANCE = 1e-12
+# A chart's jitter spreads overlapping points by a hash of the run id, each engine's own hash
+# (macros/engine/functions.sql hash_jitter: DuckDB hash(), Spark xxhash64()): the values
+# differ by design, so they are only required to be in [-0.5, 0.5) on both engines.
+JITTER_COLUMNS = {"jitter"}
 
 # The load issues have no key: a row is all of its columns.
 LOAD_ISSUE_COLUMNS = [
@@ -147,6 +151,50 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
         [],
         {"build_id", "build_started_at", "build_finished_at", "dbt_version", "duckdb_version"},
     ),
+    # The exports carry the build_id of build_info (each build's own, above).
+    "export_convergence_summary": (["metric", "experiment_name"], {"build_id"}),
+    "export_critical_periods_detailed": (["experiment", "metric"], {"build_id"}),
+    "export_critical_summary_by_metric": (["metric"], {"build_id"}),
+    "export_jump_summary_by_metric": (["metric"], {"build_id"}),
+    "export_jump_summary_by_run": (["metric", "experiment"], {"build_id"}),
+    "export_jumps_detailed": (["experiment", "metric", "layer", "measurement_index"], {"build_id"}),
+    # One row: keyed by all of its columns.
+    "chart_build_overview": (["n_runs", "n_families", "n_datasets", "n_load_issues"], set()),
+    "chart_runs": (["run_id"], set()),
+    "chart_jump_counts": (["metric", "arch_family", "jump_kind"], set()),
+    # The quartiles interpolate as DuckDB's quantile_cont and Spark's percentile do (may
+    # differ in the last bit, within the float tolerance; macros/engine/statistics.sql).
+    "chart_jump_magnitude_boxes": (["metric", "arch_family", "phase_category"], set()),
+    # The bins' starts are keys, compared exactly (both engines round to 6 digits).
+    "chart_jump_phase_histogram": (["metric", "arch_family", "jump_kind", "phase_start"], set()),
+    "chart_convergence_patterns": (["metric", "arch_family", "pattern"], set()),
+    "chart_rho_histogram": (["metric", "arch_family", "rho_start"], set()),
+    "chart_detector_validity": (["detector", "fixture"], set()),
+    # jitter: JITTER_COLUMNS (each engine's own hash of the run id).
+    "chart_critical_periods": (["run_id", "metric"], set()),
+    "chart_headline": (["metric"], set()),
+    # Names from the types' centres (means and a population standard deviation over the
+    # jumps in a fixed order on both engines: DuckDB's streaming update, run on Spark too).
+    "chart_jump_type_names": (["metric", "jump_type"], set()),
+    "chart_jump_type_counts": (["metric", "arch_family", "jump_type"], set()),
+    "chart_run_stabilization": (["run_id", "metric", "layer"], set()),
+    "chart_stabilization_by_depth": (["metric", "arch_family", "depth_bin"], set()),
+    "chart_run_summaries": (["run_id", "metric"], set()),
+    # The per-run chart data (incremental by run; binned when a run has more than
+    # chart_max_rows measurements, a bin keyed by its first step or its number).
+    "chart_run_loss": (["run_id", "step"], set()),
+    "chart_run_jumps": (["run_id", "metric", "layer", "measurement_index"], set()),
+    "chart_run_coordination": (["run_id", "metric", "step"], set()),
+    "chart_run_heatmap": (["run_id", "metric", "layer", "bin"], set()),
+    "chart_run_comparison": (["run_id", "metric", "bin"], set()),
+    # A sample chosen by each engine's own hash() of the jump's key: the engines pick
+    # different jumps when a metric has more than chart_max_rows // n_metrics of them. On
+    # the test's runs every metric has fewer, so the sample is every jump on both engines
+    # and the rows are compared exactly (test_spark_matches_duckdb.py checks the sample is
+    # complete, so this holds).
+    "chart_jump_sample": (["metric", "run_id", "layer", "measurement_index"], set()),
+    "chart_jump_type_profiles": (["metric", "jump_type", "feature"], set()),
+    "chart_architecture_measures": (["arch_family", "metric", "measure"], set()),
 }
 
 
@@ -161,6 +209,8 @@ def same_value(duck: object, spark: object, column: str = "", absolute: float = 
     """Exact, except floats (within RELATIVE_TOLERANCE, or `absolute`), lists (element by
     element) and the JSON text of numbers (NUMBER_TEXT_COLUMNS: the same number, as each
     engine writes it)."""
+    if column in JITTER_COLUMNS:
+        return all(value is not None and -0.5 <= float(value) < 0.5 for value in (duck, spark))
     if column in NUMBER_TEXT_COLUMNS and duck != spark:
         duck_number, spark_number = as_number(duck), as_number(spark)
         return duck_number is not None and duck_number == spark_number
@@ -171,6 +221,11 @@ def same_value(duck: object, spark: object, column: str = "", absolute: float = 
         if math.isnan(duck_number) or math.isnan(spark_number):
             return math.isnan(duck_number) and math.isnan(spark_number)
         return math.isclose(duck_number, spark_number, rel_tol=RELATIVE_TOLERANCE, abs_tol=absolute)
+    if isinstance(duck, dict) and isinstance(spark, dict):
+        # A struct (DuckDB's dict, Spark's Row.asDict): field by field.
+        return duck.keys() == spark.keys() and all(
+            same_value(duck[name], spark[name]) for name in duck
+        )
     if isinstance(duck, list | tuple) and isinstance(spark, list | tuple):
         return len(duck) == len(spark) and all(
             same_value(d, s) for d, s in zip(duck, spark, strict=True)

@@ -272,6 +272,53 @@ def test_the_comparison_covers_the_chosen_runs(duckdb_tables: dict[str, list[dic
     # The agreement marts: pairs with coinciding events (the as-of join matches something).
     for mart in ["metric_agreement", "detector_agreement", "loss_agreement"]:
         assert any(row["n_coinciding"] for row in duckdb_tables[mart]), mart
+    # The reporting layer: the finished build's row, the exports and the charts have rows
+    # (so their comparison is not vacuous).
+    assert [row["build_status"] for row in duckdb_tables["build_info"]] == ["success"]
+    for table in [
+        "export_convergence_summary",
+        "export_critical_periods_detailed",
+        "export_critical_summary_by_metric",
+        "export_jump_summary_by_metric",
+        "export_jump_summary_by_run",
+        "export_jumps_detailed",
+        "chart_runs",
+        "chart_jump_counts",
+        "chart_jump_magnitude_boxes",
+        "chart_jump_phase_histogram",
+        "chart_convergence_patterns",
+        "chart_rho_histogram",
+        "chart_detector_validity",
+        "chart_critical_periods",
+        "chart_headline",
+        "chart_jump_type_names",
+        "chart_jump_type_counts",
+        "chart_run_stabilization",
+        "chart_stabilization_by_depth",
+        *CHART_RUN_TABLES,
+        "chart_jump_sample",
+        "chart_jump_type_profiles",
+        "chart_architecture_measures",
+    ]:
+        assert duckdb_tables[table], table
+    # The jump sample is every jump with a magnitude (so the engines' hashes choose alike;
+    # tests/spark/comparison.py).
+    sample = duckdb_tables["chart_jump_sample"]
+    for metric in {row["metric"] for row in sample}:
+        rows = [row for row in sample if row["metric"] == metric]
+        assert len(rows) == rows[0]["n_jumps_total"], metric
+    assert any(row["cluster_sizes"] for row in duckdb_tables["export_jump_summary_by_metric"])
+
+
+# The per-run chart tables (incremental by run on both engines).
+CHART_RUN_TABLES = [
+    "chart_run_summaries",
+    "chart_run_loss",
+    "chart_run_jumps",
+    "chart_run_coordination",
+    "chart_run_heatmap",
+    "chart_run_comparison",
+]
 
 
 # --- build_info and the end-of-build summary ---------------------------------------------
