@@ -13,6 +13,16 @@ export RUNS_PATH := $(RUNS)
 # `make run MODE=reference RUNS=/path/to/runs` is the way to switch: it rebuilds every table,
 # the exports and the charts from those runs in that mode, so that all of them show one build.
 MODE ?= corrected
+# The engine: `dev` (DuckDB, the default: no Java) or `spark` (`make install-spark` first,
+# Java 17; docs/spark.md). On Spark, `make run` builds the models (selector `spark`) into
+# SPARK_WAREHOUSE_DIR, with its own metastore in SPARK_METASTORE_DIR, then copies the
+# reporting tables into the DuckDB file SPARK_REPORTING_PATH, which `make export`,
+# `make charts` and their checks then read.
+TARGET ?= dev
+export SPARK_REPORTING_PATH ?= spark-reporting.duckdb
+ifeq ($(TARGET),spark)
+export WAREHOUSE_PATH ?= $(SPARK_REPORTING_PATH)
+endif
 export WAREHOUSE_PATH ?= warehouse.duckdb
 export EXPORT_DIR ?= exports
 export CHARTS_DIR ?= charts
@@ -21,20 +31,15 @@ export CHARTS_DIR ?= charts
 DBT_BUILD_ARGS := --selector make_run
 # dbt's anonymous usage statistics cost seconds per command on a closed network.
 export DO_NOT_TRACK := 1
-# The engine: `dev` (DuckDB, the default: no Java) or `spark` (`make install-spark` first,
-# Java 17; docs/spark.md). On Spark, `make run` builds the models ported so far (selector
-# `spark`) into SPARK_WAREHOUSE_DIR, with its own metastore in SPARK_METASTORE_DIR.
-TARGET ?= dev
 SPARK_VENV := .venv-spark
 SPARK_INSTALLED := $(SPARK_VENV)/.installed
 export SPARK_WAREHOUSE_DIR ?= $(CURDIR)/spark-warehouse
 export SPARK_METASTORE_DIR ?= $(CURDIR)/spark-metastore
 
-.PHONY: run install install-spark demo build build-spark export check-export charts check-charts test test-spark lint bench clean
+.PHONY: run install install-spark demo build build-spark spark-reporting export check-export charts check-charts test test-spark lint bench clean
 
 ifeq ($(TARGET),spark)
-# Exports and charts read the DuckDB warehouse: not ported yet.
-run: build-spark
+run: build-spark spark-reporting export charts
 else
 run: build export charts
 endif
@@ -69,6 +74,11 @@ build-spark: $(SPARK_INSTALLED)
 	@if [ "$(RUNS)" = "$(DEMO_RUNS)" ] && [ ! -d "$(DEMO_RUNS)" ]; then $(MAKE) --no-print-directory demo; fi
 	$(SPARK_VENV)/bin/python -m python_steps.spark_session build --target spark --selector spark --vars '{"analysis_mode": "$(MODE)"}'
 
+# The Spark build's reporting tables (build_info, runs, load_issues, architecture_comparison,
+# chart_*, export_*) copied into a DuckDB file for the exports and charts.
+spark-reporting: $(SPARK_INSTALLED)
+	$(SPARK_VENV)/bin/python -m python_steps.spark_to_duckdb --out "$(SPARK_REPORTING_PATH)"
+
 export: $(INSTALLED)
 	$(PYTHON) -m python_steps.exports --warehouse "$(WAREHOUSE_PATH)" --out "$(EXPORT_DIR)"
 
@@ -101,4 +111,4 @@ bench: $(INSTALLED)
 	$(PYTHON) benchmarks/run_benchmark.py
 
 clean:
-	rm -rf target logs spark-warehouse spark-metastore $(DEMO_RUNS) $(EXPORT_DIR) $(CHARTS_DIR) warehouse.duckdb* .duckdb_tmp
+	rm -rf target logs spark-warehouse spark-metastore spark-reporting.duckdb $(DEMO_RUNS) $(EXPORT_DIR) $(CHARTS_DIR) warehouse.duckdb* .duckdb_tmp

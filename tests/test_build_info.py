@@ -73,6 +73,7 @@ def test_build_info_records_the_build(demo_warehouse: Path, demo_runs: Path) -> 
     assert info["build_started_at"] < info["build_finished_at"]
     assert info["dbt_version"] == dbt_version.__version__
     assert info["duckdb_version"] == duckdb_version
+    assert (info["engine"], info["engine_version"]) == ("duckdb", duckdb_version)
     n_files = len(list(demo_runs.glob("*.json")))
     assert (info["n_runs_found"], info["n_runs_loaded"]) == (n_files, n_runs)
     assert (info["n_runs_analyzed"], info["n_load_issues"]) == (n_analyzed, n_issues)

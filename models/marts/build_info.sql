@@ -1,6 +1,7 @@
 -- One row: the build that made this warehouse's tables (its id, inputs, settings, versions
 -- and counts). build_finished_at and build_status are filled by the on-run-end hook. The same
--- on Spark but for duckdb_version, NULL there (macros/engine/build_info.sql).
+-- on Spark but for duckdb_version, NULL there (macros/engine/build_info.sql); engine and
+-- engine_version name the engine that wrote the tables on both.
 
 with run_documents as (
     select * from {{ ref('int_ndt_documents_parsed') }}
@@ -57,6 +58,8 @@ final as (
         {{ string_literal(var('project_version')) }} as project_version,
         {{ string_literal(dbt_version) }} as dbt_version,
         {{ duckdb_version() }} as duckdb_version,
+        {{ string_literal(target.type) }} as engine,
+        version() as engine_version,
         runs_found.n_runs_found,
         runs_loaded.n_runs_loaded,
         runs_loaded.n_runs_analyzed,

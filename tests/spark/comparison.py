@@ -5,7 +5,9 @@ Used by tests/spark/test_spark_matches_duckdb.py."""
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 RELATIVE_TOLERANCE = 1e-12
 # JSON text of a number: DuckDB keeps it as written (`0.00009089`), Spark writes back its
@@ -145,11 +147,20 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     # the end-of-build hook ran). Left out, different by design: build_id (dbt's
     # invocation_id), build_started_at and build_finished_at (when each build ran; the test
     # checks that Spark's finish time is set), dbt_version (each venv's own dbt-core) and
-    # duckdb_version (NULL on Spark: no DuckDB wrote its tables).
+    # duckdb_version (NULL on Spark: no DuckDB wrote its tables), engine and engine_version
+    # (each engine's own: the test checks them).
     # Its key is empty: the table has exactly one row (a second row fails the key check).
     "build_info": (
         [],
-        {"build_id", "build_started_at", "build_finished_at", "dbt_version", "duckdb_version"},
+        {
+            "build_id",
+            "build_started_at",
+            "build_finished_at",
+            "dbt_version",
+            "duckdb_version",
+            "engine",
+            "engine_version",
+        },
     ),
     # The exports carry the build_id of build_info (each build's own, above).
     "export_convergence_summary": (["metric", "experiment_name"], {"build_id"}),
@@ -277,3 +288,80 @@ def table_differences(
         f"{table}.{column}: {len(rows)} rows differ, e.g. {rows[0]}"
         for (table, column), rows in differences.items()
     ]
+
+
+# The export files of both builds (python_steps/exports.py): the same files and values, but
+# for what names each build (its id, times, versions and engine).
+BUILD_KEYS = {
+    "build_id",
+    "build_started_at",
+    "build_finished_at",
+    "dbt_version",
+    "duckdb_version",
+    "engine",
+    "engine_version",
+}
+
+
+def json_differences(duck: object, spark: object, where: str) -> list[str]:
+    """Where two JSON documents differ: numbers within RELATIVE_TOLERANCE, BUILD_KEYS aside."""
+    if isinstance(duck, dict) and isinstance(spark, dict):
+        if duck.keys() != spark.keys():
+            return [f"{where}: keys {sorted(duck)} against {sorted(spark)}"]
+        return [
+            difference
+            for key in duck
+            if key not in BUILD_KEYS
+            for difference in json_differences(duck[key], spark[key], f"{where}.{key}")
+        ]
+    if isinstance(duck, list) and isinstance(spark, list):
+        if len(duck) != len(spark):
+            return [f"{where}: {len(duck)} items against {len(spark)}"]
+        return [
+            difference
+            for index, (d, s) in enumerate(zip(duck, spark, strict=True))
+            for difference in json_differences(d, s, f"{where}[{index}]")
+        ]
+    if isinstance(duck, bool) or isinstance(spark, bool) or duck is None or spark is None:
+        return [] if duck == spark else [f"{where}: DuckDB {duck!r}, Spark {spark!r}"]
+    if isinstance(duck, int | float) and isinstance(spark, int | float):
+        return [] if same_value(float(duck), float(spark)) else [f"{where}: {duck!r} vs {spark!r}"]
+    return [] if duck == spark else [f"{where}: DuckDB {duck!r}, Spark {spark!r}"]
+
+
+def csv_differences(duck_text: str, spark_text: str, name: str) -> list[str]:
+    """Where two CSV files differ: the same header and rows, a cell that is a number on both
+    sides within RELATIVE_TOLERANCE, BUILD_KEYS columns aside."""
+    import csv
+    import io
+
+    duck_rows = list(csv.reader(io.StringIO(duck_text)))
+    spark_rows = list(csv.reader(io.StringIO(spark_text)))
+    if not duck_rows or duck_rows[:1] != spark_rows[:1]:
+        return [f"{name}: header {duck_rows[:1]} against {spark_rows[:1]}"]
+    if len(duck_rows) != len(spark_rows):
+        return [f"{name}: {len(duck_rows) - 1} rows against {len(spark_rows) - 1}"]
+    header = duck_rows[0]
+    differences = []
+    for number, (duck_row, spark_row) in enumerate(zip(duck_rows, spark_rows, strict=True)):
+        for column, duck_cell, spark_cell in zip(header, duck_row, spark_row, strict=True):
+            if column in BUILD_KEYS or duck_cell == spark_cell:
+                continue
+            duck_number, spark_number = as_number(duck_cell), as_number(spark_cell)
+            if (
+                duck_number is None
+                or spark_number is None
+                or not same_value(duck_number, spark_number)
+            ):
+                differences.append(f"{name} row {number} {column}: {duck_cell!r} vs {spark_cell!r}")
+    return differences
+
+
+def file_differences(duck_path: Path, spark_path: Path) -> list[str]:
+    """Where an export file of the DuckDB build differs from the Spark build's (JSON or CSV)."""
+    duck_text, spark_text = duck_path.read_text(), spark_path.read_text()
+    if duck_path.suffix == ".json":
+        return json_differences(json.loads(duck_text), json.loads(spark_text), duck_path.name)
+    if duck_path.suffix == ".csv":
+        return csv_differences(duck_text, spark_text, duck_path.name)
+    return [] if duck_text == spark_text else [f"{duck_path.name}: the files differ"]

@@ -16,27 +16,11 @@ import pickle
 import sys
 from pathlib import Path
 
-
-def derby_home_option(folder: Path) -> str:
-    """The JVM option that puts Derby's metastore in `folder`, quoted as Spark splits options
-    (like a shell: a path with spaces or quotes stays one argument), as profiles.yml does."""
-    quoted = str(folder).replace("\\", "\\\\").replace('"', '\\"')
-    return f'-Dderby.system.home="{quoted}"'
+from python_steps.spark_to_duckdb import reading_session
 
 
 def read_tables(work: Path, left_out_by_table: dict[str, list[str]]) -> dict[str, list[dict]]:
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("layer_dynamics_spark_comparison")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", str(work / "spark-warehouse"))
-        .config("spark.driver.extraJavaOptions", derby_home_option(work / "spark-metastore"))
-        .enableHiveSupport()
-        .getOrCreate()
-    )
+    session = reading_session(work / "spark-warehouse", work / "spark-metastore")
     try:
         tables = {}
         for table, left_out in left_out_by_table.items():

@@ -24,13 +24,14 @@ import shutil
 import subprocess
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.conftest import REPO_ROOT, SHARED_RUNS
-from tests.spark.comparison import PORTED_TABLES, table_differences
+from tests.spark.comparison import PORTED_TABLES, file_differences, table_differences
 
 PYTHON = Path(sys.executable)
 DBT = PYTHON.with_name("dbt")
@@ -358,6 +359,8 @@ def test_the_spark_build_finishes_build_info_and_logs_the_summary(
     assert info["build_finished_at"] is not None
     assert info["build_finished_at"] >= info["build_started_at"]
     assert info["duckdb_version"] is None
+    assert info["engine"] == "spark"
+    assert info["engine_version"].split()[0] == metadata.version("pyspark")
     [duck_info] = duckdb_tables["build_info"]
     assert duck_info["build_status"] == "success"
     # The real runs (the validity fixtures are not in `runs`).
@@ -367,6 +370,67 @@ def test_the_spark_build_finishes_build_info_and_logs_the_summary(
     assert spark_summary[0] == "Build summary (build <id>, mode corrected)"
     assert any(line.startswith("  load issues: 4 (") for line in spark_summary), spark_summary
     assert spark_summary == duckdb_summary
+
+
+# --- the exports and charts of a Spark build ---------------------------------------------------
+
+
+def run_module(*args: str | Path) -> subprocess.CompletedProcess:
+    """`python -m <args>` in the repository; fails the test with its output if it fails."""
+    result = subprocess.run(
+        [str(PYTHON), "-m", *map(str, args)],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DO_NOT_TRACK": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, f"python -m {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def test_exports_and_charts_of_a_spark_build_equal_duckdbs(
+    warehouses: dict, spark_build_info: list[dict], tmp_path: Path
+) -> None:
+    """`make run TARGET=spark`'s last steps: the Spark build's reporting tables copied into a
+    DuckDB file (python_steps/spark_to_duckdb.py) give the same export files as the DuckDB
+    build (numbers within 1e-12 relative; build ids and versions aside), the same chart
+    pages, and `--check` passes on both."""
+    spark_work = warehouses["spark"]
+    copy = tmp_path / "spark-reporting.duckdb"
+    run_module(
+        "python_steps.spark_to_duckdb",
+        "--spark-warehouse",
+        spark_work / "spark-warehouse",
+        "--metastore",
+        spark_work / "spark-metastore",
+        "--out",
+        copy,
+    )
+    outputs = {}
+    for engine, warehouse in (("duckdb", warehouses["duckdb"]), ("spark", copy)):
+        exports, charts = tmp_path / engine / "exports", tmp_path / engine / "charts"
+        run_module("python_steps.exports", "--warehouse", warehouse, "--out", exports)
+        run_module("python_steps.exports", "--warehouse", warehouse, "--out", exports, "--check")
+        run_module("python_steps.charts", "--warehouse", warehouse, "--out", charts)
+        run_module("python_steps.charts", "--warehouse", warehouse, "--out", charts, "--check")
+        outputs[engine] = (exports, charts)
+    (duck_exports, duck_charts), (spark_exports, spark_charts) = outputs["duckdb"], outputs["spark"]
+    with duckdb.connect(str(copy), read_only=True) as connection:
+        (build_id,) = connection.execute("select build_id from build_info").fetchone()
+    assert build_id == spark_build_info[0]["build_id"]
+    assert json.loads((spark_exports / "build_info.json").read_text())["build"]["engine"] == "spark"
+    duck_files = sorted(path.name for path in duck_exports.iterdir())
+    assert duck_files == sorted(path.name for path in spark_exports.iterdir())
+    differences = [
+        difference
+        for name in duck_files
+        for difference in file_differences(duck_exports / name, spark_exports / name)
+    ]
+    assert not differences, "Spark's exports differ from DuckDB's:\n" + "\n".join(differences)
+    pages = sorted(path.relative_to(duck_charts) for path in duck_charts.rglob("*.html"))
+    assert pages, "no chart page was written"
+    assert pages == sorted(path.relative_to(spark_charts) for path in spark_charts.rglob("*.html"))
 
 
 # --- an incremental Spark build --------------------------------------------------------------
