@@ -1,6 +1,7 @@
 {#-
   The tidy-table readers on Spark: the int_tidy_* model bodies (readers_spark.sql has the
-  ndt JSON readers and what differs from DuckDB).
+  ndt JSON readers and what differs from DuckDB). The tidy format is not read on Spark yet:
+  these models hold no rows but int_tidy_files_checked, which reports every tidy file.
 -#}
 
 {% macro spark__int_tidy_documents() -%}
@@ -52,17 +53,28 @@ where false
 {%- endmacro %}
 
 {% macro spark__int_tidy_files_checked() -%}
-select
-    cast(null as string) as file_path,
-    cast(null as string) as file_name,
-    cast(null as string) as tidy_table,
-    cast(null as bigint) as file_size_bytes,
-    cast(null as timestamp) as file_modified_at,
-    cast(null as array<string>) as column_names,
-    cast(null as string) as file_problem,
-    cast(null as string) as file_problem_detail,
-    cast(null as string) as tidy_version
-where false
+{#- The tidy format is not read on Spark yet: every tidy file in the folder is reported in
+    load_issues (`not_read_on_spark`, the file not loaded), never left out silently. -#}
+with tidy_files as (
+    select * from {{ ref('stg_tidy_runs__files') }}
+),
+
+reported as (
+    select
+        file_path,
+        file_name,
+        split_part(file_name, '.', 1) as tidy_table,
+        file_size_bytes,
+        file_modified_at,
+        cast(null as array<string>) as column_names,
+        'not_read_on_spark' as file_problem,
+        'the tidy format (metrics, losses and runs tables) is not read on Spark yet: build '
+        || 'this folder on DuckDB (docs/spark.md)' as file_problem_detail,
+        cast(null as string) as tidy_version
+    from tidy_files
+)
+
+select * from reported
 {%- endmacro %}
 
 {% macro spark__int_tidy_run_attribute_rows() -%}

@@ -8,7 +8,9 @@ the load issues and the runs mart (`+load_issues +runs`) is built with real dbt 
 engines. Per file, the problems (problem, measurement, layer, metric) must be the same on
 both engines, except for the differences listed in KNOWN_DIFFERENCES, which must be exactly
 as listed (so a difference that goes away, or a new one, fails the test); the runs must be
-loaded and analysed alike.
+loaded and analysed alike. A good run in the tidy format (metrics.csv, losses.csv, runs.csv)
+loads on DuckDB; Spark does not read the tidy format yet and must report each of its files
+(`not_read_on_spark`), not drop it silently.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections import defaultdict
 
 import pytest
 
+from python_steps.loading import write_tidy_runs
 from tests.spark.comparison import LOAD_ISSUE_COLUMNS
 from tests.spark.test_spark_matches_duckdb import (
     build,
@@ -24,7 +27,14 @@ from tests.spark.test_spark_matches_duckdb import (
     read_duckdb_tables,
     read_spark_tables,
 )
-from tests.test_bad_inputs import BAD_INDEX, BAD_LAYER, BAD_METRIC, CASES, write_good_runs
+from tests.test_bad_inputs import (
+    BAD_INDEX,
+    BAD_LAYER,
+    BAD_METRIC,
+    CASES,
+    synthetic_run,
+    write_good_runs,
+)
 
 SELECTION = ("--select", "+load_issues", "+runs")
 TABLES = {
@@ -32,6 +42,10 @@ TABLES = {
     "runs": (["run_id"], set()),
 }
 Problem = tuple[str, int | None, str | None, str | None]
+# A good run in the tidy format: loaded on DuckDB, each file reported on Spark.
+TIDY_RUN_ID = "tidy_good_run"
+TIDY_FILES = {"metrics.csv", "losses.csv", "runs.csv"}
+NOT_READ_ON_SPARK: frozenset[Problem] = frozenset({("not_read_on_spark", None, None, None)})
 # Files whose load issues differ between the engines, by design of the readers (each is
 # explained in docs/spark.md, "Known differences"): file -> (DuckDB's problems, Spark's).
 BAD = (BAD_INDEX, BAD_LAYER, BAD_METRIC)  # the spoiled measurement, layer and metric
@@ -84,6 +98,7 @@ def bad_input_tables(
     write_good_runs(runs, compressed=True)
     for case in CASES:
         case.write(runs / case.file_name)
+    write_tidy_runs({TIDY_RUN_ID: synthetic_run(420)}, runs)
     (runs / "notes.txt").write_text("not a run: ignored")
     work = root / "work"
     build(work / "duckdb", root, "dev", SELECTION)
@@ -110,9 +125,14 @@ def test_bad_files_give_the_same_load_issues_on_both_engines(
     spark = problems_by_file(bad_input_tables["spark"]["load_issues"])
     # Every case is named on DuckDB (the bad-input suite checks what with).
     assert {case.file_name for case in CASES} <= set(duck)
+    # The tidy run's files: read on DuckDB (no problem), each reported on Spark.
+    assert not TIDY_FILES & set(duck)
+    assert {name: spark.get(name) for name in TIDY_FILES} == dict.fromkeys(
+        TIDY_FILES, NOT_READ_ON_SPARK
+    )
     differences = {
         file_name: (duck.get(file_name, frozenset()), spark.get(file_name, frozenset()))
-        for file_name in set(duck) | set(spark)
+        for file_name in (set(duck) | set(spark)) - TIDY_FILES
         if duck.get(file_name) != spark.get(file_name)
     }
     assert differences == KNOWN_DIFFERENCES
@@ -132,6 +152,9 @@ def test_runs_load_and_are_analysed_alike(
     duck = outcome(bad_input_tables["duckdb"]["runs"])
     spark = outcome(bad_input_tables["spark"]["runs"])
     assert len(duck) > 5
+    # The tidy run loads and is analysed on DuckDB only (Spark reports its files).
+    assert duck.pop(TIDY_RUN_ID)[:2] == ("metrics.csv", True)
+    assert TIDY_RUN_ID not in spark
     # The files of KNOWN_DIFFERENCES load on DuckDB; on Spark some do not (invalid_json,
     # no_measurements), as their load issues say.
     differ = {run_id for run_id, row in duck.items() if row[0] in KNOWN_DIFFERENCES}
