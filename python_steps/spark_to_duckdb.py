@@ -55,6 +55,7 @@ def reading_session(warehouse_dir: Path | str, metastore_dir: Path | str) -> Any
         SparkSession.builder.master("local[1]")
         .appName("layer_dynamics_read")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", str(warehouse_dir))
         .config("spark.driver.extraJavaOptions", derby_home_option(metastore_dir))
