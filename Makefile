@@ -21,7 +21,8 @@ MODE ?= corrected
 TARGET ?= dev
 export SPARK_REPORTING_PATH ?= spark-reporting.duckdb
 ifeq ($(TARGET),spark)
-export WAREHOUSE_PATH ?= $(SPARK_REPORTING_PATH)
+# Always the copy (even when WAREHOUSE_PATH is set in the environment for DuckDB builds).
+override WAREHOUSE_PATH := $(SPARK_REPORTING_PATH)
 endif
 export WAREHOUSE_PATH ?= warehouse.duckdb
 export EXPORT_DIR ?= exports
@@ -74,8 +75,8 @@ build-spark: $(SPARK_INSTALLED)
 	@if [ "$(RUNS)" = "$(DEMO_RUNS)" ] && [ ! -d "$(DEMO_RUNS)" ]; then $(MAKE) --no-print-directory demo; fi
 	$(SPARK_VENV)/bin/python -m python_steps.spark_session build --target spark --selector spark --vars '{"analysis_mode": "$(MODE)"}'
 
-# The Spark build's reporting tables (build_info, runs, load_issues, architecture_comparison,
-# chart_*, export_*) copied into a DuckDB file for the exports and charts.
+# The tables the exports and charts read (build_info, runs, load_issues, chart_*, export_*,
+# ...: python_steps/spark_to_duckdb.py) copied from the Spark build into a DuckDB file.
 spark-reporting: $(SPARK_INSTALLED)
 	$(SPARK_VENV)/bin/python -m python_steps.spark_to_duckdb --out "$(SPARK_REPORTING_PATH)"
 
@@ -111,4 +112,4 @@ bench: $(INSTALLED)
 	$(PYTHON) benchmarks/run_benchmark.py
 
 clean:
-	rm -rf target logs spark-warehouse spark-metastore spark-reporting.duckdb $(DEMO_RUNS) $(EXPORT_DIR) $(CHARTS_DIR) warehouse.duckdb* .duckdb_tmp
+	rm -rf target logs spark-warehouse spark-metastore "$(SPARK_REPORTING_PATH)"* $(DEMO_RUNS) $(EXPORT_DIR) $(CHARTS_DIR) warehouse.duckdb* .duckdb_tmp

@@ -2,9 +2,10 @@
 
 `make export` and `make charts` read a DuckDB warehouse. On Spark, the same models are
 built into parquet tables under SPARK_WAREHOUSE_DIR, catalogued by a Derby metastore; this
-step reads the tables those readers need (`build_info`, `runs`, `load_issues`,
-`architecture_comparison` and every `chart_*` and `export_*` model) through a Spark session on
-that metastore and writes them, column for column, into a DuckDB file (default
+step reads the tables those readers need (`reader_tables()`: `build_info`, `runs`,
+`load_issues`, the `export_*` models and `architecture_comparison` for the exports, the
+`chart_*` models, `rpt_detector_curves` and `detector_verdicts` for the charts) through a
+Spark session on that metastore and writes them, column for column, into a DuckDB file (default
 `spark-reporting.duckdb`). The exports, the charts, their `--check` and ad hoc SQL then read a
 Spark build exactly as they read a DuckDB build:
 
@@ -22,22 +23,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-# The tables the readers need beside the reporting layer (python_steps/warehouse.py's
-# REQUIRED_TABLES, and the mart the exports read directly).
-READER_TABLES = ("build_info", "runs", "load_issues", "architecture_comparison")
-# Every model of the reporting layer (models/reporting) starts with one of these.
-REPORTING_PREFIXES = ("chart_", "export_")
 
+def reader_tables() -> tuple[set[str], set[str]]:
+    """The tables `make export` and `make charts` read, as (required, optional): what
+    python_steps/warehouse.py, python_steps/exports.py and python_steps/charts/data.py name."""
+    from python_steps.charts.data import MODEL_ORDER, OPTIONAL_MODELS
+    from python_steps.exports import REQUIRED_MODELS
+    from python_steps.warehouse import REQUIRED_TABLES
 
-def reporting_tables(names: Iterable[str]) -> list[str]:
-    """The tables of a Spark schema that the copy holds, in name order."""
-    return sorted(
-        name for name in names if name in READER_TABLES or name.startswith(REPORTING_PREFIXES)
-    )
+    return {*REQUIRED_TABLES, *REQUIRED_MODELS, *MODEL_ORDER}, set(OPTIONAL_MODELS)
 
 
 def derby_home_option(folder: Path | str) -> str:
@@ -54,6 +52,8 @@ def reading_session(warehouse_dir: Path | str, metastore_dir: Path | str) -> Any
     return (
         SparkSession.builder.master("local[1]")
         .appName("layer_dynamics_read")
+        # As profiles.yml: a table is collected on the driver (toArrow, the tests' reads).
+        .config("spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "3g"))
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
@@ -83,25 +83,31 @@ def copy_tables(session: Any, schema: str, out: Path) -> dict[str, int]:
     the number of rows of each table."""
     import duckdb
 
-    names = [table.name for table in session.catalog.listTables(schema)]
-    chosen = reporting_tables(names)
-    missing = sorted(set(READER_TABLES) - set(chosen))
+    names = {table.name for table in session.catalog.listTables(schema)}
+    required, optional = reader_tables()
+    missing = sorted(required - names)
     if missing:
         raise SystemExit(
             f"The Spark schema {schema} has no {', '.join(missing)}: build it first "
             "(make run TARGET=spark)."
         )
     partial = out.with_name(out.name + ".partial")
-    partial.unlink(missing_ok=True)
+    leftovers = (partial, partial.with_name(partial.name + ".wal"))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
     counts = {}
-    with duckdb.connect(str(partial)) as connection:
-        for name in chosen:
-            rows = plain_timestamps(session.table(f"{schema}.{name}").toArrow())
-            connection.register("spark_rows", rows)
-            connection.execute(f'create table main."{name}" as select * from spark_rows')
-            connection.unregister("spark_rows")
-            counts[name] = rows.num_rows
-    os.replace(partial, out)
+    try:
+        with duckdb.connect(str(partial)) as connection:
+            for name in sorted(required | (optional & names)):
+                rows = plain_timestamps(session.table(f"{schema}.{name}").toArrow())
+                connection.register("spark_rows", rows)
+                connection.execute(f'create table main."{name}" as select * from spark_rows')
+                connection.unregister("spark_rows")
+                counts[name] = rows.num_rows
+        os.replace(partial, out)
+    finally:
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
     return counts
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 RELATIVE_TOLERANCE = 1e-12
@@ -50,6 +51,19 @@ LOAD_ISSUE_MODELS = [
     "int_load_issues__short_runs",
     "load_issues",
 ]
+
+# What names each build (its id, times, versions and engine), different by design: left out
+# of build_info's comparison and of the export files' (python_steps/exports.py).
+BUILD_KEYS = {
+    "build_id",
+    "build_started_at",
+    "build_finished_at",
+    "dbt_version",
+    "duckdb_version",
+    "engine",
+    "engine_version",
+}
+
 
 # Every table the Spark build makes, its key, and the columns left out of the comparison.
 PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
@@ -150,18 +164,7 @@ PORTED_TABLES: dict[str, tuple[list[str], set[str]]] = {
     # duckdb_version (NULL on Spark: no DuckDB wrote its tables), engine and engine_version
     # (each engine's own: the test checks them).
     # Its key is empty: the table has exactly one row (a second row fails the key check).
-    "build_info": (
-        [],
-        {
-            "build_id",
-            "build_started_at",
-            "build_finished_at",
-            "dbt_version",
-            "duckdb_version",
-            "engine",
-            "engine_version",
-        },
-    ),
+    "build_info": ([], set(BUILD_KEYS)),
     # The exports carry the build_id of build_info (each build's own, above).
     "export_convergence_summary": (["metric", "experiment_name"], {"build_id"}),
     "export_critical_periods_detailed": (["experiment", "metric"], {"build_id"}),
@@ -248,11 +251,15 @@ def same_value(duck: object, spark: object, column: str = "", absolute: float = 
 
 
 def table_differences(
-    duckdb_tables: dict[str, list[dict]], spark_tables: dict[str, list[dict]]
+    duckdb_tables: dict[str, list[dict]],
+    spark_tables: dict[str, list[dict]],
+    tables: Iterable[str] | None = None,
 ) -> list[str]:
-    """One line per table and column that differs: how many rows, and the first of them."""
+    """One line per table (of PORTED_TABLES, or `tables`) and column that differs: how many
+    rows, and the first of them."""
     differences: dict[tuple[str, str], list[str]] = {}
-    for table, (key, _) in PORTED_TABLES.items():
+    for table in PORTED_TABLES if tables is None else tables:
+        key = PORTED_TABLES[table][0]
         duck_rows, spark_rows = duckdb_tables[table], spark_tables[table]
         duck_columns = set(duck_rows[0]) if duck_rows else set()
         spark_columns = set(spark_rows[0]) if spark_rows else set()
@@ -288,19 +295,6 @@ def table_differences(
         f"{table}.{column}: {len(rows)} rows differ, e.g. {rows[0]}"
         for (table, column), rows in differences.items()
     ]
-
-
-# The export files of both builds (python_steps/exports.py): the same files and values, but
-# for what names each build (its id, times, versions and engine).
-BUILD_KEYS = {
-    "build_id",
-    "build_started_at",
-    "build_finished_at",
-    "dbt_version",
-    "duckdb_version",
-    "engine",
-    "engine_version",
-}
 
 
 def json_differences(duck: object, spark: object, where: str) -> list[str]:

@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from python_steps.spark_to_duckdb import reader_tables
 from tests.conftest import REPO_ROOT, SHARED_RUNS
 from tests.spark.comparison import PORTED_TABLES, file_differences, table_differences
 
@@ -393,9 +394,11 @@ def test_exports_and_charts_of_a_spark_build_equal_duckdbs(
     warehouses: dict, spark_build_info: list[dict], tmp_path: Path
 ) -> None:
     """`make run TARGET=spark`'s last steps: the Spark build's reporting tables copied into a
-    DuckDB file (python_steps/spark_to_duckdb.py) give the same export files as the DuckDB
-    build (numbers within 1e-12 relative; build ids and versions aside), the same chart
-    pages, and `--check` passes on both."""
+    DuckDB file (python_steps/spark_to_duckdb.py) hold every table the exports and charts
+    read, equal to the DuckDB build's (the comparison's rules); they give the same export
+    files (numbers within 1e-12 relative; build ids and versions aside) and the same chart
+    page names (a page's content differs by its build id and the jitter), and `--check`
+    passes on both."""
     spark_work = warehouses["spark"]
     copy = tmp_path / "spark-reporting.duckdb"
     run_module(
@@ -418,9 +421,18 @@ def test_exports_and_charts_of_a_spark_build_equal_duckdbs(
     (duck_exports, duck_charts), (spark_exports, spark_charts) = outputs["duckdb"], outputs["spark"]
     with duckdb.connect(str(copy), read_only=True) as connection:
         (build_id,) = connection.execute("select build_id from build_info").fetchone()
+        copied = {name for (name,) in connection.execute("show tables").fetchall()}
     assert build_id == spark_build_info[0]["build_id"]
+    required, optional = reader_tables()
+    assert copied == required | optional
+    read = {table: PORTED_TABLES[table] for table in sorted(copied)}
+    differences = table_differences(
+        read_duckdb_tables(warehouses["duckdb"], read), read_duckdb_tables(copy, read), read
+    )
+    assert not differences, "The copy differs from DuckDB's tables:\n" + "\n".join(differences)
     assert json.loads((spark_exports / "build_info.json").read_text())["build"]["engine"] == "spark"
     duck_files = sorted(path.name for path in duck_exports.iterdir())
+    assert len(duck_files) == 6, duck_files  # the five report files and build_info.json
     assert duck_files == sorted(path.name for path in spark_exports.iterdir())
     differences = [
         difference
