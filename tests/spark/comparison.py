@@ -5,6 +5,8 @@ Used by tests/spark/test_spark_matches_duckdb.py."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from collections.abc import Iterable
@@ -326,9 +328,6 @@ def json_differences(duck: object, spark: object, where: str) -> list[str]:
 def csv_differences(duck_text: str, spark_text: str, name: str) -> list[str]:
     """Where two CSV files differ: the same header and rows, a cell that is a number on both
     sides within RELATIVE_TOLERANCE, BUILD_KEYS columns aside."""
-    import csv
-    import io
-
     duck_rows = list(csv.reader(io.StringIO(duck_text)))
     spark_rows = list(csv.reader(io.StringIO(spark_text)))
     if not duck_rows or duck_rows[:1] != spark_rows[:1]:
