@@ -423,6 +423,9 @@ def test_full_scan_tests_run_only_when_selected(incremental_and_full: tuple[Path
     assert any("unique_combination_of_columns_metric_values" in test for test in full_scans)
     # and the grain of the per-run chart data, as many rows as the archive's steps.
     assert any("unique_combination_of_columns_chart_run_heatmap" in test for test in full_scans)
+    # and the grain of the tables of a row per jump or change point (millions at 5,500 runs).
+    for table in ("int_jumps", "jumps", "int_jump_types", "int_change_points", "change_points"):
+        assert any(f"unique_combination_of_columns_{table}_run_id" in test for test in full_scans)
     # A plain `dbt build` (the refresh above) ran none of them: the default selector.
     assert not full_scans & plain_build
     assert any(unique_id.startswith("test.") for unique_id in plain_build)
