@@ -100,9 +100,13 @@ lint: $(INSTALLED)
 	@# would otherwise be linted with this warehouse's file lists pasted in.
 	WAREHOUSE_PATH="$$(mktemp -d)/lint.duckdb" $(VENV)/bin/sqlfluff lint models analysis macros
 
+# The test files run in TEST_WORKERS processes (pytest-xdist; a file's tests stay together,
+# so a warehouse a file builds is built once). dbt is single-threaded: one process per core.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: $(INSTALLED)
 	$(MAKE) --no-print-directory lint
-	$(VENV)/bin/pytest --ignore=tests/spark --durations=15
+	$(VENV)/bin/pytest --ignore=tests/spark -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # The Spark build against the DuckDB build of the same runs (tests/spark; docs/spark.md).
 test-spark: $(SPARK_INSTALLED)
