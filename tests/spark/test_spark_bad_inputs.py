@@ -22,7 +22,7 @@ import pytest
 from python_steps.loading import write_tidy_runs
 from tests.spark.comparison import LOAD_ISSUE_COLUMNS
 from tests.spark.test_spark_matches_duckdb import (
-    build,
+    build_together,
     prerequisites,  # noqa: F401 (a fixture of this module too)
     read_duckdb_tables,
     read_spark_tables,
@@ -101,8 +101,10 @@ def bad_input_tables(
     write_tidy_runs({TIDY_RUN_ID: synthetic_run(420)}, runs)
     (runs / "notes.txt").write_text("not a run: ignored")
     work = root / "work"
-    build(work / "duckdb", root, "dev", SELECTION)
-    build(work / "spark", root, "spark", SELECTION)
+    build_together(
+        (work / "duckdb", root, "dev", ("build", *SELECTION)),
+        (work / "spark", root, "spark", ("build", *SELECTION)),
+    )
     return {
         "duckdb": read_duckdb_tables(work / "duckdb" / "warehouse.duckdb", TABLES),
         "spark": read_spark_tables(work / "spark", TABLES),
