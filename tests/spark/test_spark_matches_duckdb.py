@@ -142,7 +142,7 @@ def build_together(*builds: Build) -> list[float]:
     a Spark build uses the core the Spark driver leaves idle); each one's duration in
     seconds."""
     started = time.monotonic()
-    processes = []
+    processes, logs = [], []
     for work, folders, target, (dbt_command, *selection) in builds:
         work.mkdir(parents=True, exist_ok=True)
         command = (
@@ -171,25 +171,37 @@ def build_together(*builds: Build) -> list[float]:
             stderr=stderr,
             text=True,
         )
-        processes.append((work, target, process, stdout, stderr))
-    seconds = []
-    for work, target, process, stdout, stderr in processes:
-        try:
-            returncode = process.wait(timeout=max(1.0, 1800 - (time.monotonic() - started)))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
-        finally:
-            stdout.close()
-            stderr.close()
-        seconds.append(time.monotonic() - started)
-        # dbt's log of the last command in `work` (the end-of-build summary among it).
-        assert returncode == 0, (
-            f"dbt build --target {target} failed:\n{(work / BUILD_LOG).read_text()[-8000:]}\n"
-            f"{(work / 'dbt_stderr.log').read_text()[-3000:]}"
-        )
-    return seconds
+        processes.append((work, f"dbt {dbt_command} --target {target}", process))
+        logs.extend((stdout, stderr))
+    seconds: dict[int, float] = {}
+    try:
+        # Until every build has finished, one has failed, or 30 minutes have passed.
+        while len(seconds) < len(processes) and time.monotonic() - started < 1800:
+            for number, (_, _, process) in enumerate(processes):
+                if number not in seconds and process.poll() is not None:
+                    seconds[number] = time.monotonic() - started
+            if any(process.returncode for _, _, process in processes):
+                break
+            time.sleep(0.5)
+    finally:
+        # A build that failed, or hangs, leaves no other dbt process running.
+        for _, _, process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        for log in logs:
+            log.close()
+    # BUILD_LOG: dbt's log of the last command in `work` (the end-of-build summary in it).
+    failed = [
+        f"{what} failed:\n{(work / BUILD_LOG).read_text()[-8000:]}\n"
+        f"{(work / 'dbt_stderr.log').read_text()[-3000:]}"
+        for number, (work, what, process) in enumerate(processes)
+        if number in seconds and process.returncode
+    ]
+    assert not failed, "\n".join(failed)
+    unfinished = [what for number, (_, what, _) in enumerate(processes) if number not in seconds]
+    assert not unfinished, f"{', '.join(unfinished)} did not finish in 30 minutes"
+    return [seconds[number] for number in range(len(processes))]
 
 
 @pytest.fixture(scope="module")
